@@ -1,0 +1,101 @@
+"End-to-end runs of `semcomp run` in temporary folders."
+import json, math
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from conftest import semcomp
+from semcomp.models import (build_decoder, load_weights, save_checkpoint, tiny_decoder_config, tiny_prior_config,
+                            tiny_model_set)
+
+FAST = ["--steps", "6", "--prior-steps", "4", "--quiet"]
+SAMPLES = ["astronaut", "chelsea", "coffee", "rocket"]
+
+
+def independent_psnr(original_path, recon_path):
+    "PSNR of a saved reconstruction against its original, computed here from scratch (PIL + NumPy, float64)."
+    recon = Image.open(recon_path).convert("RGB")
+    with Image.open(original_path) as im:
+        ref = ImageOps.exif_transpose(im).convert("RGB").resize(recon.size, Image.LANCZOS)
+    diff = np.asarray(ref, dtype=np.float64) - np.asarray(recon, dtype=np.float64)
+    return 10 * math.log10(255 ** 2 / np.mean(diff ** 2))
+
+
+def test_run_on_the_samples_with_the_preset(samples):
+    done = semcomp("run", "--out", "result", *FAST, cwd=samples)
+    assert done.returncode == 0, done.stderr
+    assert "UNTRAINED" in done.stdout
+    doc = json.loads((samples / "result" / "results.json").read_text())
+    assert [r["name"] for r in doc["images"]] == SAMPLES and doc["failures"] == []
+    for rec in doc["images"]:
+        for key in ("name", "caption", "psnr", "nfe", "seconds", "settings", "seed", "model", "versions"):
+            assert key in rec, key
+        assert rec["nfe"] == 4 + 6 + 6 and rec["seed"] == 0 and rec["settings"]["steps"] == 6
+        assert "UNTRAINED" in rec["model"] and rec["versions"]["torch"] == torch.__version__
+        recon, figure = samples / "result" / f"{rec['name']}_recon.png", samples / "result" / f"{rec['name']}_figure.png"
+        assert figure.stat().st_size > 0
+        assert max(Image.open(recon).size) == 64   # tiny preset output size, real pixels only
+        assert rec["psnr"] == independent_psnr(samples / "images" / f"{rec['name']}.png", recon)
+    assert doc["mean_psnr"] == np.mean([r["psnr"] for r in doc["images"]])
+
+
+def test_a_bad_image_or_a_missing_caption_fails_alone(samples):
+    (samples / "images" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    Image.new("RGB", (20, 10), "red").save(samples / "images" / "nocaption.png")
+    (samples / "texts" / "broken.txt").write_text("a broken file\n")
+    done = semcomp("run", "--out", "result", *FAST, cwd=samples)
+    assert done.returncode == 1
+    doc = json.loads((samples / "result" / "results.json").read_text())
+    assert [r["name"] for r in doc["images"]] == SAMPLES
+    errors = {f["name"]: f["error"] for f in doc["failures"]}
+    assert set(errors) == {"broken", "nocaption"}
+    assert "broken.jpg" in errors["broken"] and "nocaption.txt: caption file not found" in errors["nocaption"]
+    assert "failed: broken" in done.stderr
+
+
+def test_laion_format_files_under_the_seeds_names_load_and_decode_the_same(samples, tmp_path):
+    "The preset saved as LAION files (unet 1 alone in decoder.pth, the seed's second_decoder.* for the upsampler) gives the same pictures."
+    preset = tiny_model_set(seed=0)
+    models = samples / "laion"
+    models.mkdir()
+    one_unet = tiny_decoder_config()
+    d = one_unet["decoder"]
+    d.update(unets=d["unets"][:1], image_sizes=d["image_sizes"][:1], beta_schedule=d["beta_schedule"][:1], learned_variance=[True])
+    first = build_decoder(d)
+    first.unets[0].load_state_dict(preset.decoder.unets[0].state_dict())
+    save_checkpoint(models / "decoder.pth", first, one_unet)                       # {'version','config','model'}
+    upsampler_sd = {k: v for k, v in preset.decoder.state_dict().items()}
+    upsampler_sd.update({k: torch.zeros_like(v) for k, v in upsampler_sd.items() if k.startswith("unets.0.")})  # unet 1 untrained
+    upsampler_sd["clip.token_embedding.weight"] = torch.zeros(3, 2)               # saved before CLIP was stripped
+    torch.save(upsampler_sd, models / "second_decoder.pth")                         # raw state dict
+    (models / "second_decoder_config.json").write_text(json.dumps(tiny_decoder_config()))
+    torch.save(preset.prior.state_dict(), models / "prior.pth")
+    (models / "prior_config.json").write_text(json.dumps(tiny_prior_config()))
+    torch.save(preset.clip.state_dict(), models / "open_clip_pytorch_model.bin")
+
+    a = semcomp("run", "--out", "from_files", "--models", models, *FAST, cwd=samples)
+    b = semcomp("run", "--out", "from_preset", *FAST, cwd=samples)
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    doc = json.loads((samples / "from_files" / "results.json").read_text())
+    assert doc["model_trained"] is True
+    assert "second_decoder.pth: loaded" in doc["model_sources"]["upsampler"] and "ignored 1 clip.*" in doc["model_sources"]["upsampler"]
+    assert "decoder.pth" in doc["model_sources"]["decoder"] and "prior.pth" in doc["model_sources"]["prior"]
+    for name in SAMPLES:
+        assert (samples / "from_files" / f"{name}_recon.png").read_bytes() == (samples / "from_preset" / f"{name}_recon.png").read_bytes()
+
+
+def test_a_checkpoint_that_would_run_code_is_refused(samples):
+    import os
+
+    class Payload:
+        def __reduce__(self): return (os.system, (f"touch {samples / 'pwned'}",))
+
+    models = samples / "evil"
+    models.mkdir()
+    (models / "decoder_config.json").write_text(json.dumps(tiny_decoder_config()))
+    torch.save({"model": {}, "x": Payload()}, models / "decoder.pth")
+    done = semcomp("run", "--out", "r", "--models", models, *FAST, cwd=samples)
+    assert done.returncode == 2
+    assert "--trust-checkpoints" in done.stderr and "Traceback" not in done.stderr
+    assert not (samples / "pwned").exists()
