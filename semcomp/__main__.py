@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_main.ipynb #7128dfd8
+# %% ../nbs/10_main.ipynb #c86be6ab
 #| eval: false
 import sys
 from .cli import main
