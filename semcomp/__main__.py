@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_main.ipynb #c86be6ab
+# %% ../nbs/10_main.ipynb #c077072e
 #| eval: false
 import sys
 from .cli import main

@@ -9,7 +9,7 @@ from conftest import semcomp
 from semcomp.models import (build_decoder, load_weights, save_checkpoint, tiny_decoder_config, tiny_prior_config,
                             tiny_model_set)
 
-FAST = ["--steps", "6", "--prior-steps", "4", "--quiet"]
+FAST = ["--steps", "6", "--prior-steps", "4", "--upsampler-steps", "3", "--iterations", "3", "--quiet"]
 SAMPLES = ["astronaut", "chelsea", "coffee", "rocket"]
 
 
@@ -22,22 +22,38 @@ def independent_psnr(original_path, recon_path):
     return 10 * math.log10(255 ** 2 / np.mean(diff ** 2))
 
 
-def test_run_on_the_samples_with_the_preset(samples):
+def test_run_on_the_samples_with_the_demo_models(samples):
     done = semcomp("run", "--out", "result", *FAST, cwd=samples)
     assert done.returncode == 0, done.stderr
-    assert "UNTRAINED" in done.stdout
+    assert "demo models" in done.stdout and "untrained" in done.stdout
     doc = json.loads((samples / "result" / "results.json").read_text())
     assert [r["name"] for r in doc["images"]] == SAMPLES and doc["failures"] == []
     for rec in doc["images"]:
-        for key in ("name", "caption", "psnr", "nfe", "seconds", "settings", "seed", "model", "versions"):
+        for key in ("name", "caption", "method", "psnr", "nfe", "nfe_encode", "nfe_decode", "seconds", "seconds_encode",
+                    "seconds_decode", "settings", "seed", "model", "versions"):
             assert key in rec, key
-        assert rec["nfe"] == 4 + 6 + 6 and rec["seed"] == 0 and rec["settings"]["steps"] == 6
-        assert "UNTRAINED" in rec["model"] and rec["versions"]["torch"] == torch.__version__
-        recon, figure = samples / "result" / f"{rec['name']}_recon.png", samples / "result" / f"{rec['name']}_figure.png"
-        assert figure.stat().st_size > 0
-        assert max(Image.open(recon).size) == 64   # tiny preset output size, real pixels only
+        assert rec["method"] == "optimized" and rec["seed"] == 0 and rec["settings"]["latent"]["steps"] == 3
+        # inversion: 3 steps × (1 + 2 fixed-point); 3 passes of 3 steps, 2 of them recomputed for the 2 backward passes
+        assert (rec["nfe_encode"], rec["nfe_backward"], rec["nfe_decode"]) == (9 + 9 + 6, 6, 3)
+        assert "demo" in rec["model"] and rec["versions"]["torch"] == torch.__version__
+        out = samples / "result"
+        for kind in ("figure", "latent", "cond"):
+            assert (out / f"{rec['name']}_{kind}.png").stat().st_size > 0
+        assert Image.open(out / f"{rec['name']}_cond.png").size == (16, 16)
+        recon = out / f"{rec['name']}_recon.png"
+        assert max(Image.open(recon).size) == 64   # demo output size, real pixels only
         assert rec["psnr"] == independent_psnr(samples / "images" / f"{rec['name']}.png", recon)
     assert doc["mean_psnr"] == np.mean([r["psnr"] for r in doc["images"]])
+
+
+def test_caption_only_path_on_the_untrained_preset(samples):
+    done = semcomp("run", "--out", "result", "--method", "caption", "--preset", "tiny", *FAST, cwd=samples)
+    assert done.returncode == 0, done.stderr
+    assert "UNTRAINED" in done.stdout
+    doc = json.loads((samples / "result" / "results.json").read_text())
+    for rec in doc["images"]:
+        assert rec["method"] == "caption" and rec["nfe"] == rec["nfe_decode"] == 4 + 6 + 6 and rec["nfe_encode"] == 0
+        assert rec["psnr"] == independent_psnr(samples / "images" / f"{rec['name']}.png", samples / "result" / f"{rec['name']}_recon.png")
 
 
 def test_a_bad_image_or_a_missing_caption_fails_alone(samples):
@@ -74,8 +90,8 @@ def test_laion_format_files_under_the_seeds_names_load_and_decode_the_same(sampl
     (models / "prior_config.json").write_text(json.dumps(tiny_prior_config()))
     torch.save(preset.clip.state_dict(), models / "open_clip_pytorch_model.bin")
 
-    a = semcomp("run", "--out", "from_files", "--models", models, *FAST, cwd=samples)
-    b = semcomp("run", "--out", "from_preset", *FAST, cwd=samples)
+    a = semcomp("run", "--out", "from_files", "--models", models, "--method", "caption", *FAST, cwd=samples)
+    b = semcomp("run", "--out", "from_preset", "--preset", "tiny", "--method", "caption", *FAST, cwd=samples)
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
     doc = json.loads((samples / "from_files" / "results.json").read_text())
     assert doc["model_trained"] is True
