@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_main.ipynb #c077072e
+# %% ../nbs/10_main.ipynb #98be63cb
 #| eval: false
 import sys
 from .cli import main
