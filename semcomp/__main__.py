@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_main.ipynb #98be63cb
+# %% ../nbs/10_main.ipynb #d15b8027
 #| eval: false
 import sys
 from .cli import main

@@ -6,7 +6,7 @@ import torch
 from PIL import Image, ImageOps
 
 from conftest import semcomp
-from semcomp.models import (build_decoder, load_weights, save_checkpoint, tiny_decoder_config, tiny_prior_config,
+from semcomp.models import (build_decoder, save_checkpoint, tiny_decoder_config, tiny_prior_config,
                             tiny_model_set)
 
 FAST = ["--steps", "6", "--prior-steps", "4", "--upsampler-steps", "3", "--iterations", "3", "--quiet"]
