@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_main.ipynb #d15b8027
+# %% ../nbs/10_main.ipynb #83adb4dc
 #| eval: false
 import sys
 from .cli import main
