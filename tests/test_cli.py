@@ -29,8 +29,9 @@ def test_run_on_the_samples_with_the_demo_models(samples):
     doc = json.loads((samples / "result" / "results.json").read_text())
     assert [r["name"] for r in doc["images"]] == SAMPLES and doc["failures"] == []
     for rec in doc["images"]:
-        for key in ("name", "caption", "method", "psnr", "nfe", "nfe_encode", "nfe_decode", "seconds", "seconds_encode",
-                    "seconds_decode", "settings", "seed", "model", "versions"):
+        for key in ("name", "caption", "method", "psnr", "ssim", "ms_ssim", "bytes", "bpp", "bits", "psnr_model_size", "nfe",
+                    "nfe_encode", "nfe_decode", "seconds", "seconds_encode", "seconds_decode", "settings", "seed", "model",
+                    "model_fingerprint", "versions"):
             assert key in rec, key
         assert rec["method"] == "optimized" and rec["seed"] == 0 and rec["settings"]["latent"]["steps"] == 3
         # inversion: 3 steps × (1 + 2 fixed-point); 3 passes of 3 steps, 2 of them recomputed for the 2 backward passes
@@ -41,8 +42,12 @@ def test_run_on_the_samples_with_the_demo_models(samples):
             assert (out / f"{rec['name']}_{kind}.png").stat().st_size > 0
         assert Image.open(out / f"{rec['name']}_cond.png").size == (16, 16)
         recon = out / f"{rec['name']}_recon.png"
-        assert max(Image.open(recon).size) == 64   # demo output size, real pixels only
-        assert rec["psnr"] == independent_psnr(samples / "images" / f"{rec['name']}.png", recon)
+        original = samples / "images" / f"{rec['name']}.png"
+        assert Image.open(recon).size == Image.open(original).size   # decoded at the original's size
+        assert rec["psnr"] == independent_psnr(original, recon)
+        sc = out / f"{rec['name']}.sc"
+        assert rec["bytes"] == sc.stat().st_size and rec["bpp"] == 8 * rec["bytes"] / (Image.open(original).size[0] * Image.open(original).size[1])
+        assert sum(rec["bits"].values()) == 8 * rec["bytes"] and {"header", "settings", "cond", "latent", "checksum"} <= set(rec["bits"])
     assert doc["mean_psnr"] == np.mean([r["psnr"] for r in doc["images"]])
 
 
@@ -115,3 +120,21 @@ def test_a_checkpoint_that_would_run_code_is_refused(samples):
     assert done.returncode == 2
     assert "--trust-checkpoints" in done.stderr and "Traceback" not in done.stderr
     assert not (samples / "pwned").exists()
+
+
+def test_compress_then_decompress_in_another_process_is_bit_identical(samples):
+    "What `compress` scored (--recon) is what a separate `decompress` writes, byte for byte; for a square and a non-square sample, padded and cropped."
+    for name, fit in (("astronaut", "pad"), ("chelsea", "pad"), ("coffee", "crop")):
+        enc = semcomp("compress", f"images/{name}.png", "--text-file", f"texts/{name}.txt", "-o", f"{name}.sc", "--recon", f"{name}_enc.png",
+                      "--fit", fit, *FAST, cwd=samples)
+        assert enc.returncode == 0, enc.stderr
+        assert "bpp" in enc.stdout
+        dec = semcomp("decompress", f"{name}.sc", "-o", f"{name}_dec.png", "--quiet", cwd=samples)
+        assert dec.returncode == 0, dec.stderr
+        assert (samples / f"{name}_dec.png").read_bytes() == (samples / f"{name}_enc.png").read_bytes()
+    original = Image.open(samples / "images" / "chelsea.png").size
+    assert Image.open(samples / "chelsea_dec.png").size == original
+    assert Image.open(samples / "coffee_dec.png").size == (min(Image.open(samples / "images" / "coffee.png").size),) * 2
+    wrong = semcomp("decompress", "chelsea.sc", "-o", "wrong.png", "--preset", "tiny", "--quiet", cwd=samples)
+    assert wrong.returncode == 2 and "decode it with the models it was compressed with" in wrong.stderr
+    assert "Traceback" not in wrong.stderr and not (samples / "wrong.png").exists()
