@@ -92,7 +92,7 @@ def test_every_kind_of_image_and_caption_works_or_fails_alone(tmp_path):
             assert sum(line.startswith(f"FAILED {name}: ") for line in lines) == 1      # one line, naming the file
     assert works["rotated"]["original_size"] == [20, 40]
     assert works["several"]["caption"] == "first caption" and works["several"]["captions_in_file"] == 3
-    assert works["several"]["caption_line"] == 1
+    assert works["several"]["caption_line"] == 1 and works["several"]["caption_choice"].startswith("line 1 of 3: the first line")
     assert works["long"]["caption_truncated"] and any("77 tokens" in line for line in lines)
     assert works["tiny"]["ssim"] is None and works["tiny"]["psnr"] is not None          # too small for SSIM: said, not crashed
     assert not summary.ok and not list((tmp_path / "out").glob(".*.tmp"))
@@ -190,3 +190,17 @@ def test_a_damaged_checkpoint_on_the_command_line_is_one_line(model_folder, tmp_
     done = semcomp("run", "--images", "images", "--texts", "texts", "--models", model_folder, "--quiet", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "decoder.pth: truncated or not a torch checkpoint" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_compress_refuses_a_bad_image_or_caption_with_one_line(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    photo().save(tmp_path / "good.png")
+    (tmp_path / "latin1.txt").write_bytes("un café".encode("latin-1"))
+    for args, fragment in ((["broken.png", "--text", "a picture"], "broken.png: not an image Pillow can read"),
+                           (["good.png", "--text-file", "latin1.txt"], "latin1.txt: not UTF-8"),
+                           (["good.png", "--text", "   "], "the caption is empty"),
+                           (["missing.png", "--text", "a picture"], "missing.png: file not found")):
+        done = semcomp("compress", *args, "-o", "out.sc", "--preset", "tiny", "--quiet", cwd=tmp_path)
+        assert done.returncode == 2 and fragment in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert not (tmp_path / "out.sc").exists()
