@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test readme export clean-nbs
+.PHONY: setup run test docs readme export clean-nbs
 
 $(STAMP): setup.py settings.ini constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +17,12 @@ setup: $(STAMP)                       ## create .venv and install semcomp with p
 run: $(STAMP)                         ## the main job on images/ + texts/ (models/ or the built-in preset) -> result/
 	$(BIN)/semcomp run
 
-test: $(STAMP)                        ## every notebook (nbdev_test), then the end-to-end tests (pytest)
-	$(BIN)/nbdev_test --n_workers 1
+test: $(STAMP)                        ## every notebook, run as nbdev_test runs them while building the docs (fails on any error or broken link), then pytest
+	$(BIN)/python tools/build_docs.py --out _docs --check
 	$(BIN)/pytest -q tests
+
+docs: $(STAMP)                        ## the documentation site, offline (no Quarto): _docs/index.html
+	$(BIN)/python tools/build_docs.py --out _docs --check
 
 readme: $(STAMP)                      ## render README.md from nbs/index.ipynb (offline; no Quarto needed)
 	$(BIN)/python tools/render_readme.py
