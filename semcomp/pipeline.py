@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #5e170efe
 from __future__ import annotations
-import io, platform, time
+import io, os, platform, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_pict
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings', 'Reconstruction',
            'generate_from_caption', 'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct',
-           'comparison_figure', 'save_figure', 'package_versions']
+           'comparison_figure', 'save_figure', 'package_versions', 'machine_info']
 
 # %% ../nbs/08_pipeline.ipynb #ab41a745
 IMAGE_SUFFIXES = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
@@ -191,3 +191,12 @@ def package_versions() -> dict:
     return {"semcomp": semcomp.__version__, "python": platform.python_version(), "torch": torch.__version__,
             "dalle2_pytorch": dalle2_pytorch.__version__, "open_clip": open_clip.__version__,
             "numpy": np.__version__, "pillow": PIL.__version__}
+
+# %% ../nbs/08_pipeline.ipynb #03bd8a6b
+def machine_info() -> dict:
+    "The CPU and thread count a result was computed with: decoding is bit-identical only on the same kind of machine at the same thread count."
+    cpu = platform.processor() or platform.machine()
+    try: cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
+    except (OSError, StopIteration): pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None}

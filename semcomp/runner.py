@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from .core import ImageLoadError, load_rgb, save_png, atomic_write_bytes
 from .models import ModelSet, load_models
 from .latent import latent_picture
-from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions
+from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info
 from .codec import Compressed, compress
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
@@ -51,7 +51,7 @@ def image_record(c: Compressed, job: Job, settings: Settings, models: ModelSet, 
             "region": list(rec.fitted.geometry.region), "output_size": int(rec.output.shape[0]), "outputs": outputs,
             "seed": settings.seed, "settings": dataclasses.asdict(settings), "model": models.description,
             "model_fingerprint": models.fingerprint().hex(), "device": str(models.device),
-            "dtype": str(models.dtype).removeprefix("torch."), "versions": package_versions()}
+            "dtype": str(models.dtype).removeprefix("torch."), "versions": package_versions(), "machine": machine_info()}
 
 # %% ../nbs/13_runner.ipynb #51862cad
 RESULTS = "results.json"

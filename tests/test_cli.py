@@ -44,6 +44,7 @@ def test_run_on_the_samples_with_the_demo_models(samples):
         recon = out / f"{rec['name']}_recon.png"
         original = samples / "images" / f"{rec['name']}.png"
         assert Image.open(recon).size == Image.open(original).size   # decoded at the original's size
+        # exact: the squared differences of 8-bit pixels are integers, summed exactly in float64 in any order
         assert rec["psnr"] == independent_psnr(original, recon)
         sc = out / f"{rec['name']}.sc"
         assert rec["bytes"] == sc.stat().st_size and rec["bpp"] == 8 * rec["bytes"] / (Image.open(original).size[0] * Image.open(original).size[1])
