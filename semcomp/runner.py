@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 from tqdm.auto import tqdm
 
 from .core import ImageLoadError, load_rgb, save_png, atomic_write_bytes
@@ -19,7 +20,8 @@ from .codec import Compressed, compress
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
 # %% auto #0
-__all__ = ['RESULTS', 'file_sha256', 'image_record', 'load_results', 'is_complete', 'RunSummary', 'write_results', 'run_folder']
+__all__ = ['RESULTS', 'file_sha256', 'image_record', 'load_results', 'is_complete', 'RunSummary', 'write_results',
+           'update_results', 'run_folder']
 
 # %% ../nbs/13_runner.ipynb #59ab68a9
 def _finite(x: float | None): return x if x is None or math.isfinite(x) else None   # JSON has no inf
@@ -105,6 +107,19 @@ def write_results(path: Path, records: list, failures: list, models: ModelSet, s
            "mean_psnr_model_size": mean("psnr_model_size"), "images": records, "failures": sorted(failures, key=lambda f: f["name"])}
     return atomic_write_bytes(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
+def update_results(path: Path, models: ModelSet, settings: Settings, records: dict | None = None, failures: dict | None = None,
+                   log=print) -> tuple[dict, dict]:
+    "Merge changes into `results.json` under a file lock, re-reading it first: `records` / `failures` map a name to its new entry or to None (drop it); every other name, whoever wrote it, is kept. The merged (records, failures) by name."
+    with FileLock(str(path) + ".lock"):
+        current = load_results(path, log)
+        merged = ({r["name"]: r for r in current["images"]}, {f["name"]: f for f in current["failures"]})
+        for table, changes in zip(merged, (records or {}, failures or {})):
+            for name, entry in changes.items():
+                if entry is None: table.pop(name, None)
+                else: table[name] = entry
+        write_results(path, list(merged[0].values()), list(merged[1].values()), models, settings)
+    return merged
+
 # %% ../nbs/13_runner.ipynb #3c3a0924
 def run_folder(images="images", texts="texts", out="result", models: ModelSet | str | Path = "models",
                settings: Settings | None = None, device="auto", dtype="float32", trust: bool = False,
@@ -120,7 +135,7 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
     backbone = find_lpips_backbone(folder)
     lpips_net = load_lpips(backbone) if backbone else None
     results_path = out / RESULTS
-    previous = load_results(results_path, log)
+    with FileLock(str(results_path) + ".lock"): previous = load_results(results_path, log)
     records = {r["name"]: r for r in previous["images"]}
     failures = {f["name"]: f for f in previous["failures"]}
     done, skipped = [], []
@@ -128,12 +143,12 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
         try:
             caption, captions = pick_caption(job.text_path, settings.caption_index)
             if not force and is_complete(records.get(job.name), job, caption, settings, models, out):
-                skipped.append(job.name); failures.pop(job.name, None); continue
+                skipped.append(job.name); continue
             c = compress(models, load_rgb(job.image_path), caption, settings, job.name, progress)
         except (ImageLoadError, CaptionError) as e:
-            log(f"FAILED {job.name}: {e}"); failures[job.name] = {"name": job.name, "image": str(job.image_path), "error": str(e)}
-            records.pop(job.name, None)
-            write_results(results_path, list(records.values()), list(failures.values()), models, settings)
+            log(f"FAILED {job.name}: {e}")
+            failure = {"name": job.name, "image": str(job.image_path), "error": str(e)}
+            records, failures = update_results(results_path, models, settings, {job.name: None}, {job.name: failure}, log)
             continue
         rec = c.rec
         if rec.caption_dropped: log(f"note {job.name}: caption longer than CLIP's 77 tokens; not read: “{rec.caption_dropped}”")
@@ -147,12 +162,12 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
         note = f"{c.bpp:.4f} bpp" + ("" if models.trained else "; partly untrained models")
         save_figure(comparison_figure(rec, note=note), out / outputs["figure"])
         extra = perceptual_metrics(c.reference, c.image, caption, models.clip, models.trained, lpips_net)
-        records[job.name] = image_record(c, job, settings, models, captions, outputs, extra)
-        failures.pop(job.name, None); done.append(job.name)
-        write_results(results_path, list(records.values()), list(failures.values()), models, settings)
+        record = image_record(c, job, settings, models, captions, outputs, extra)
+        records, failures = update_results(results_path, models, settings, {job.name: record}, {job.name: None}, log)
+        done.append(job.name)
         log(f"{job.name}: {rec.method}, {len(c.data)} bytes = {c.bpp:.4f} bpp, PSNR {format_metric(c.metrics['psnr'])} dB "
             f"(MS-SSIM {format_metric(c.metrics['ms_ssim'], '.3f')}), NFE {rec.nfe_encode}+{rec.nfe_backward} encode / {rec.nfe_decode} decode, "
             f"{rec.seconds_encode:.1f} s + {rec.seconds_decode:.1f} s")
     if skipped: log(f"{len(skipped)} image(s) already done, kept ({', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}); --force redoes them")
-    write_results(results_path, list(records.values()), list(failures.values()), models, settings)
+    records, failures = update_results(results_path, models, settings, {}, {name: None for name in skipped}, log)
     return RunSummary(results_path, sorted(records.values(), key=lambda r: r["name"]), sorted(failures.values(), key=lambda f: f["name"]), done, skipped)
