@@ -14,16 +14,15 @@ from tqdm.auto import tqdm
 
 from .core import to_tensor, to_uint8
 from .sampler import unet_stage, sample_unet, ddim_sample, ddim_invert, ddim_step, predict, ddim_timesteps, count_calls
-from .upsampler import lowres_condition, upsampler_noise
+from .upsampler import lowres_condition, upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
 from .bitstream import CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, cond_roundtrip, latent_roundtrip
 
 # %% auto #0
 __all__ = ['METHODS', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet', 'conditioning_input',
-           'start_noise', 'decode_side_info', 'invert_unet', 'invert_latent', 'area_downsample', 'transmit', 'Encoded',
-           'straight_through', 'coded_cond', 'coded_latent', 'optimize_side_info', 'reference_side_info',
-           'encode_image', 'latent_picture']
+           'start_noise', 'decode_side_info', 'invert_unet', 'invert_latent', 'transmit', 'Encoded', 'straight_through',
+           'coded_cond', 'coded_latent', 'optimize_side_info', 'reference_side_info', 'encode_image', 'latent_picture']
 
 # %% ../nbs/10_latent.ipynb #cf921534
 METHODS = ("caption", "inversion", "optimized", "reference")   # 'caption': no side information
@@ -110,10 +109,6 @@ def invert_latent(models, target01: torch.Tensor, cond01: torch.Tensor, steps: i
     index, _, _ = last_unet(models)
     return invert_unet(models, index, target01, steps, fixed_point_iters, text_encodings=text_encodings,
                        lowres_cond_img=conditioning_input(models, cond01), progress=progress)
-
-def area_downsample(image01: torch.Tensor, size: int) -> torch.Tensor:
-    "Area (box) downsample to `size`², the natural first guess of a conditioning image."
-    return F.adaptive_avg_pool2d(image01, size)
 
 def transmit(cond: np.ndarray, latent: torch.Tensor | None, settings: LatentSettings) -> SideInfo:
     "Code a conditioning image (uint8) and a pooled latent (or None) as `settings` says; the decoder's view with the payloads."

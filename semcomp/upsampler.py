@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from dalle2_pytorch.dalle2_pytorch import resize_image_to
 
 from .core import seeded_noise
@@ -13,12 +14,16 @@ from .sampler import sample_unet
 from .decoder import StageOutput
 
 # %% auto #0
-__all__ = ['lowres_condition', 'upsampler_noise', 'upsample']
+__all__ = ['lowres_condition', 'area_downsample', 'upsampler_noise', 'upsample']
 
 # %% ../nbs/06_upsampler.ipynb #ee7b90b9
 def lowres_condition(image: torch.Tensor, size: int) -> torch.Tensor:
     "The conditioning input for an upsampler of `size` from a low-res `image` in [0, 1]: nearest-enlarged, in [-1, 1]."
     return resize_image_to(image.float(), size, clamp_range=(0.0, 1.0), nearest=True) * 2 - 1
+
+def area_downsample(image01: torch.Tensor, size: int) -> torch.Tensor:
+    "Area (box) downsample to `size`²: the encoder's first guess of a conditioning image, and the degradation the demo upsampler is trained on."
+    return F.adaptive_avg_pool2d(image01, size)
 
 # %% ../nbs/06_upsampler.ipynb #60b54164
 def upsampler_noise(models, index: int, batch: int, seed: int) -> torch.Tensor:
