@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     previous = json.loads((out / "bench_demo.json").read_text()) if (out / "bench_demo.json").exists() else {}
     same = previous.get("held_out") == list(targets) and previous.get("settings") == json.loads(json.dumps(dataclasses.asdict(settings)))
-    results, grids = {}, {}
+    results, grids, first_models = {}, {}, None
     for label, path in zip(labels, args.weights):
         sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         kept = next((r for r in previous.get("results", {}).values() if same and r["sha256"] == sha), None)
@@ -63,6 +63,7 @@ def main(argv=None) -> int:
             print(f"{label} {name:14s} {rows[-1]['bytes']:4d} B  semcomp {rows[-1]['psnr']:6.2f} dB  MS-SSIM {rows[-1]['ms_ssim']:.3f}  "
                   f"upsampler {up[name]['upsampler']:6.2f}  bicubic {up[name]['bicubic']:6.2f}", flush=True)
             grids.setdefault(label, {})[name] = c.image
+        first_models = first_models or models
         mean = {k: float(np.mean([r[k] for r in rows])) for k in ("bytes", "bpp", "ms_ssim")}
         mean.update({k: mean_psnr([r[k] for r in rows]) for k in ("psnr", "upsampler_psnr", "bicubic_psnr", "lanczos_psnr")})
         results[label] = {"weights": str(path), "sha256": sha,
@@ -72,7 +73,7 @@ def main(argv=None) -> int:
            "settings": dataclasses.asdict(settings), "machine": machine_info(), "versions": package_versions(), "results": results}
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / "bench_demo.json", (json.dumps(doc, indent=1) + "\n").encode())
-    save_figure(grid_figure(targets, grids[labels[0]], results[labels[0]]["photos"], models_label=labels[0], weights=args.weights[0]), out / "bench_demo.png")
+    save_figure(grid_figure(targets, grids[labels[0]], results[labels[0]]["photos"], first_models, labels[0]), out / "bench_demo.png")
     for label, r in results.items():
         m = r["mean"]
         print(f"{label}: mean {m['bytes']:.0f} B, semcomp {m['psnr']:.2f} dB, MS-SSIM {m['ms_ssim']:.3f}; upsampler alone {m['upsampler_psnr']:.2f} dB, "
@@ -80,9 +81,8 @@ def main(argv=None) -> int:
     return 0
 
 
-def grid_figure(targets: dict, recons: dict, rows: list, models_label: str, weights: str) -> Figure:
+def grid_figure(targets: dict, recons: dict, rows: list, models, models_label: str) -> Figure:
     "Original / bicubic / upsampler alone / semcomp for every photo, two photos per row."
-    models = demo_model_set(weights=weights)
     names = list(targets)
     per = {r["name"]: r for r in rows}
     n_rows = (len(names) + 1) // 2
