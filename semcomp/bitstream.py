@@ -20,11 +20,11 @@ from .core import FIT_POLICIES
 
 # %% auto #0
 __all__ = ['MAGIC', 'FORMAT_VERSION', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SIDE', 'MAX_COMPONENT_BYTES', 'MAX_COND_SIDE',
-           'MAX_LATENT_SIDE', 'MAX_LATENT_CHANNELS', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'FormatError', 'write_varint',
-           'Reader', 'half', 'laplace_parameters', 'encode_symbols', 'decode_symbols', 'encode_caption',
-           'decode_caption', 'CondCodec', 'encode_cond', 'decode_cond', 'cond_roundtrip', 'quantize_latent',
-           'dequantize_latent', 'encode_latent', 'decode_latent', 'latent_roundtrip', 'Bitstream', 'pack', 'unpack',
-           'component_bits']
+           'MAX_LATENT_SIDE', 'MAX_LATENT_CHANNELS', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'DCT_BLOCK', 'MAX_DCT_SIDE',
+           'FormatError', 'write_varint', 'Reader', 'half', 'laplace_parameters', 'encode_symbols', 'decode_symbols',
+           'encode_caption', 'decode_caption', 'CondCodec', 'encode_cond', 'decode_cond', 'cond_roundtrip',
+           'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'quantize_latent', 'dequantize_latent',
+           'encode_latent', 'decode_latent', 'latent_roundtrip', 'Bitstream', 'pack', 'unpack', 'component_bits']
 
 # %% ../nbs/11_bitstream.ipynb #ad7cca4d
 MAGIC = b"SEMC"
@@ -139,11 +139,11 @@ def decode_caption(payload: bytes) -> str:
     except UnicodeDecodeError: raise FormatError("caption: not valid UTF-8") from None
 
 # %% ../nbs/11_bitstream.ipynb #d00e4f79
-COND_CODERS = {"png": 0, "webp": 1, "avif": 2, "dpcm": 3}
+COND_CODERS = {"png": 0, "webp": 1, "avif": 2, "dpcm": 3, "dct": 4}
 
 @dataclass(frozen=True)
 class CondCodec:
-    "How the conditioning image is coded: `format` and its `quality` (0–100 for webp/avif; bits per channel for dpcm)."
+    "How the conditioning image is coded: `format` and its `quality` (0–100 for webp/avif, 1–100 for dct; bits per channel for dpcm)."
     format: str = "dpcm"
     quality: int = 6
 
@@ -151,6 +151,7 @@ class CondCodec:
         if self.format not in COND_CODERS: raise ValueError(f"conditioning codec must be one of {list(COND_CODERS)}, got {self.format!r}")
         if self.format == "dpcm" and not 1 <= self.quality <= 8: raise ValueError(f"dpcm quality is bits per channel, 1–8; got {self.quality}")
         if self.format in ("webp", "avif") and not 0 <= self.quality <= 100: raise ValueError(f"{self.format} quality must be 0–100, got {self.quality}")
+        if self.format == "dct" and not 1 <= self.quality <= 100: raise ValueError(f"dct quality must be 1–100, got {self.quality}")
     @property
     def label(self) -> str: return "png" if self.format == "png" else f"{self.format} q{self.quality}"
 
@@ -177,6 +178,7 @@ def encode_cond(pixels: np.ndarray, codec: CondCodec) -> bytes:
         raise ValueError(f"a conditioning image is square (c, c, 3) uint8, got {pixels.dtype} {pixels.shape}")
     head = bytes([COND_CODERS[codec.format]])
     if codec.format == "dpcm": return head + _dpcm_encode(pixels, codec.quality)
+    if codec.format == "dct": return head + _dct_encode(pixels, codec.quality)
     buf = io.BytesIO(); image = Image.fromarray(pixels, "RGB")
     if codec.format == "png": image.save(buf, "PNG", optimize=True)
     elif codec.format == "webp": image.save(buf, "WEBP", quality=codec.quality, method=6)
@@ -189,6 +191,7 @@ def decode_cond(payload: bytes) -> np.ndarray:
     coder = r.byte("conditioning coder")
     if coder not in COND_CODERS.values(): raise FormatError(f"cond: unknown coder {coder}")
     if coder == COND_CODERS["dpcm"]: return _dpcm_decode(r)
+    if coder == COND_CODERS["dct"]: return _dct_decode(r)
     try:
         with Image.open(io.BytesIO(r.take(r.left, "conditioning image"))) as im:
             if max(im.size) > MAX_COND_SIDE or im.size[0] != im.size[1]: raise FormatError(f"cond: conditioning image of size {im.size} is not allowed")
@@ -200,6 +203,176 @@ def decode_cond(payload: bytes) -> np.ndarray:
 def cond_roundtrip(pixels: np.ndarray, codec: CondCodec) -> np.ndarray:
     "What the decoder sees of `pixels` coded by `codec`."
     return decode_cond(encode_cond(pixels, codec))
+
+# %% ../nbs/11_bitstream.ipynb #45389667
+DCT_BLOCK = 4
+MAX_DCT_SIDE = 128               # decoding is a Python loop over the coefficients: bounded for hostile files
+_DCT_RANGE = 1 << 13             # symbol alphabet [-8192, 8191]: every quantised coefficient and DC residual fits
+_DCT_MODEL = constriction.stream.model.QuantizedLaplace(-_DCT_RANGE, _DCT_RANGE)
+
+def dct_matrix(b: int) -> np.ndarray:
+    "The orthonormal b×b DCT-II matrix D (coefficients = D · block · Dᵀ)."
+    k = np.arange(b)
+    m = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / (2 * b)) * np.sqrt(2 / b)
+    m[0] /= np.sqrt(2)
+    return m
+
+def zigzag(b: int) -> list[tuple[int, int]]:
+    "JPEG's zigzag order of a b×b block's (row, column) positions."
+    return sorted(((u, v) for u in range(b) for v in range(b)), key=lambda p: (p[0] + p[1], p[0] if (p[0] + p[1]) % 2 else p[1]))
+
+def rgb_to_ycbcr(pixels: np.ndarray) -> list[np.ndarray]:
+    "(h, w, 3) uint8 → [Y − 128, Cb − 128, Cr − 128], float64 (full-range BT.601)."
+    r, g, b = (pixels[..., i].astype(np.float64) for i in range(3))
+    return [0.299 * r + 0.587 * g + 0.114 * b - 128, -0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b]
+
+def ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
+    "The inverse of `rgb_to_ycbcr`, rounded and clipped to uint8."
+    y = y + 128
+    rgb = np.stack([y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb], -1)
+    return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+
+def dct_step(quality: int) -> float:
+    "The quantiser step of the `dct` coder at `quality` (1–100), in 8-bit levels of the orthonormal coefficients."
+    return 0.5 * 2 ** ((100 - quality) / 10)
+
+def _halve(p: np.ndarray) -> np.ndarray:
+    h = p.shape[0] // 2
+    return p.reshape(h, 2, h, 2).mean(axis=(1, 3))
+
+def _double(p: np.ndarray) -> np.ndarray:
+    "Linear interpolation of a halved plane back to twice its side (sample centres aligned, edges replicated)."
+    n = p.shape[0]
+    x = (np.arange(2 * n) + 0.5) / 2 - 0.5
+    i0 = np.clip(np.floor(x), 0, n - 1).astype(int); i1 = np.minimum(i0 + 1, n - 1); f = np.clip(x - i0, 0, 1)
+    rows = p[i0] * (1 - f)[:, None] + p[i1] * f[:, None]
+    return rows[:, i0] * (1 - f)[None, :] + rows[:, i1] * f[None, :]
+
+def _to_blocks(plane: np.ndarray, b: int) -> np.ndarray:
+    "(n, n) → (n/b, n/b, b, b), the plane padded by edge replication to a multiple of b."
+    h = plane.shape[0]; n = -(-h // b) * b
+    p = np.pad(plane, ((0, n - h), (0, n - h)), mode="edge")
+    return p.reshape(n // b, b, n // b, b).transpose(0, 2, 1, 3)
+
+def _from_blocks(blocks: np.ndarray, h: int) -> np.ndarray:
+    nb, _, b, _ = blocks.shape
+    return blocks.transpose(0, 2, 1, 3).reshape(nb * b, nb * b)[:h, :h]
+
+def _med(a: int, b: int, c: int) -> int:
+    "LOCO-I's median edge detector: the prediction of a value from its left `a`, upper `b` and upper-left `c` neighbours."
+    if c >= max(a, b): return min(a, b)
+    if c <= min(a, b): return max(a, b)
+    return a + b - c
+
+def _dct_walk(planes: list, block_counts: list, b: int, quality: int, code) -> list:
+    """Visit every symbol in coding order — plane by plane (Y, Cb, Cr), blocks in raster order, DC then AC in zigzag order —
+    and call `code(scale, symbol)` with the Laplace scale of its context and the symbol (None when decoding); `code` returns
+    the symbol. `planes`: per plane, its blocks as lists of quantised coefficients in zigzag order (None when decoding).
+    Returns the planes' coefficients as coded."""
+    order = zigzag(b); n = len(order)
+    prior = [4.0 / dct_step(quality) / (1 + k) for k in range(n)]
+    sums, counts = {}, {}
+    def band_mean(key, k): return (sums.get(key, 0.0) + 2 * prior[k]) / (counts.get(key, 0) + 2)
+    def seen(key, v): sums[key] = sums.get(key, 0.0) + abs(v); counts[key] = counts.get(key, 0) + 1
+    out = []
+    for p, nb in enumerate(block_counts):
+        kind = "y" if p == 0 else "c"
+        coded = [[0] * n for _ in range(nb * nb)]
+        for by in range(nb):
+            for bx in range(nb):
+                blk = coded[by * nb + bx]
+                left = coded[by * nb + bx - 1] if bx else None
+                up = coded[(by - 1) * nb + bx] if by else None
+                pred = (0 if left is None and up is None else up[0] if left is None else left[0] if up is None
+                        else _med(left[0], up[0], coded[(by - 1) * nb + bx - 1][0]))
+                key = (kind, "dc")
+                d = code(max(band_mean(key, 0), 0.12), None if planes is None else planes[p][by * nb + bx][0] - pred)
+                seen(key, d); blk[0] = pred + d
+                done = expected = 0.0
+                for k in range(1, n):
+                    key = (kind, k)
+                    mean = band_mean(key, k)
+                    total, weight = 0.3 * mean, 0.3
+                    neighbours = [abs(x[k]) for x in (left, up) if x is not None]
+                    if neighbours: total += 0.3 * sum(neighbours) / len(neighbours); weight += 0.3
+                    if k > 1: total += 1.0 * mean * (done + 0.5) / (expected + 0.5); weight += 1.0
+                    s = code(max(total / weight, 0.12), None if planes is None else planes[p][by * nb + bx][k])
+                    seen(key, s); blk[k] = s
+                    done += abs(s); expected += mean
+        out.append(coded)
+    return out
+
+def _dct_subsampled(side: int, quality: int) -> bool:
+    "The encoder's choice of 4:2:0: images larger than 32² at quality ≤ 50 (where it measured smaller at the same PSNR)."
+    return side > 32 and side % 2 == 0 and quality <= 50
+
+def _dct_layout(side: int, sub: bool) -> list[int]:
+    "Blocks per row of each plane (Y, Cb, Cr) of a `side`² image, chroma halved if `sub`."
+    csize = side // 2 if sub else side
+    return [-(-side // DCT_BLOCK), -(-csize // DCT_BLOCK), -(-csize // DCT_BLOCK)]
+
+def _dct_reconstruct(planes: list, side: int, quality: int, sub: bool) -> np.ndarray:
+    "Pixels from the coded coefficient planes (zigzag lists per block): dequantise, inverse DCT, colour."
+    b, step, order = DCT_BLOCK, dct_step(quality), zigzag(DCT_BLOCK)
+    D = dct_matrix(b)
+    counts = _dct_layout(side, sub)
+    rows, cols = [u for u, _ in order], [v for _, v in order]
+    out = []
+    for p, (coded, nb) in enumerate(zip(planes, counts)):
+        coef = np.zeros((nb, nb, b, b))
+        coef[:, :, rows, cols] = np.asarray(coded, np.float64).reshape(nb, nb, -1) * step
+        h = side // 2 if (p and sub) else side
+        out.append(_from_blocks(D.T @ coef @ D, h))
+    y, cb, cr = out
+    if sub: cb, cr = _double(cb), _double(cr)
+    return ycbcr_to_rgb(y, cb, cr)
+
+def _dct_quantise(pixels: np.ndarray, quality: int, sub: bool) -> list:
+    "The quantised coefficients of a square uint8 image: per plane, per block, in zigzag order (AC with a dead zone)."
+    y, cb, cr = rgb_to_ycbcr(pixels)
+    if sub: cb, cr = _halve(cb), _halve(cr)
+    D, step, order = dct_matrix(DCT_BLOCK), dct_step(quality), zigzag(DCT_BLOCK)
+    rows, cols = [u for u, _ in order], [v for _, v in order]
+    planes = []
+    for plane in (y, cb, cr):
+        z = (D @ _to_blocks(plane, DCT_BLOCK) @ D.T)[:, :, rows, cols] / step    # (nb, nb, b·b) in zigzag order
+        q = np.sign(z) * np.floor(np.abs(z) + 0.3)
+        q[..., 0] = np.round(z[..., 0])
+        planes.append(q.astype(np.int64).reshape(-1, len(order)).tolist())
+    return planes
+
+def _dct_encode(pixels: np.ndarray, quality: int) -> bytes:
+    side = pixels.shape[0]
+    if side > MAX_DCT_SIDE: raise ValueError(f"the dct coder takes conditioning images up to {MAX_DCT_SIDE}², got {side}²")
+    sub = _dct_subsampled(side, quality)
+    symbols, scales = [], []
+    def record(scale, symbol): symbols.append(symbol); scales.append(scale); return symbol
+    _dct_walk(_dct_quantise(pixels, quality, sub), _dct_layout(side, sub), DCT_BLOCK, quality, record)
+    coder = constriction.stream.queue.RangeEncoder()
+    coder.encode(np.asarray(symbols, np.int32), _DCT_MODEL, np.zeros(len(symbols)), np.asarray(scales, np.float64))
+    words = coder.get_compressed().astype("<u4").tobytes()
+    cut = 0
+    while cut < 3 and len(words) - cut > 0 and words[len(words) - 1 - cut] == 0: cut += 1   # zero bytes of the last word
+    return bytes([quality | (0x80 if sub else 0)]) + write_varint(side) + words[:len(words) - cut]   # bit 7: 4:2:0
+
+def _dct_decode(r: Reader) -> np.ndarray:
+    head = r.byte("dct quality")
+    quality, sub = head & 0x7F, bool(head & 0x80)
+    if not 1 <= quality <= 100: raise FormatError(f"cond: dct quality must be 1–100, got {quality}")
+    side = r.varint("conditioning size", MAX_DCT_SIDE)
+    if side == 0 or (sub and side % 2): raise FormatError(f"cond: a dct image of side {side}{' with 4:2:0' if sub else ''} is not allowed")
+    words = r.take(r.left, "entropy-coded coefficients")
+    words += b"\0" * (-len(words) % 4)
+    try:
+        coder = constriction.stream.queue.RangeDecoder(np.frombuffer(words, "<u4").astype(np.uint32))
+        zero = np.zeros(1)
+        planes = _dct_walk(None, _dct_layout(side, sub), DCT_BLOCK, quality,
+                           lambda scale, _: int(coder.decode(_DCT_MODEL, zero, np.array([scale]))[0]))
+        exhausted = coder.maybe_exhausted()
+    except (ValueError, RuntimeError, OverflowError, AssertionError) as e:   # constriction asserts on data its model cannot have made
+        raise FormatError(f"cond: corrupt dct data ({e})") from None
+    if not exhausted: raise FormatError("cond: dct data holds more than the image's coefficients")
+    return _dct_reconstruct(planes, side, quality, sub)
 
 # %% ../nbs/11_bitstream.ipynb #1f620e79
 def _symbol_range(bits: int) -> tuple[int, int]: return -(1 << (bits - 1)), (1 << (bits - 1)) - 1

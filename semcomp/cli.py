@@ -50,7 +50,7 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--latent-bits", type=int, default=lat.latent_bits, help="side information: bits per latent value before entropy coding (2–8)")
     p.add_argument("--cond-size", type=int, default=None, help="side information: resolution of the conditioning image (default: the upsampler's input size)")
     p.add_argument("--cond-codec", choices=list(COND_CODERS), default=lat.cond_codec.format, help="side information: coder of the conditioning image")
-    p.add_argument("--cond-quality", type=int, default=None, help=f"its quality: bits per channel for dpcm (default {lat.cond_codec.quality}), 0–100 for webp/avif (default 50)")
+    p.add_argument("--cond-quality", type=int, default=None, help=f"its quality: bits per channel for dpcm (default {lat.cond_codec.quality}), 0–100 for webp/avif, 1–100 for dct (default 50)")
     p.add_argument("--inversion-iters", type=int, default=lat.inversion_iters, help="fixed-point iterations per DDIM inversion step (0: plain inversion)")
     p.add_argument("--iterations", type=int, default=lat.iterations, help="optimized: passes through the sampler (the optimisation budget)")
     p.add_argument("--lr", type=float, default=lat.lr, help="optimized: Adam step size on the conditioning image")

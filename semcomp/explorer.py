@@ -180,7 +180,7 @@ class Explorer:
 
     def _quality_range(self):
         dpcm = self.cond_codec.value == "dpcm"
-        self.cond_quality.max, self.cond_quality.min = (8, 1) if dpcm else (100, 0)
+        self.cond_quality.max, self.cond_quality.min = (8, 1) if dpcm else (100, 1 if self.cond_codec.value == "dct" else 0)
         self.cond_quality.value = 6 if dpcm else 50
 
     def _take_upload(self):

@@ -22,7 +22,7 @@ def valid_files() -> list:
     latent = torch.randn(1, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     side = encode_settings(DecodeSettings("side", 3, 10))
     files = [pack(Bitstream(fp, (64, 48), "pad", {"settings": encode_settings(DecodeSettings("caption", 1, 20)), "caption": encode_caption("a red rocket on a pad")}))]
-    for codec in (CondCodec("dpcm", 5), CondCodec("webp", 40), CondCodec("png"), CondCodec("avif", 30)):
+    for codec in (CondCodec("dpcm", 5), CondCodec("webp", 40), CondCodec("png"), CondCodec("avif", 30), CondCodec("dct", 50), CondCodec("dct", 90)):
         files.append(pack(Bitstream(fp, (500, 300), "crop", {"settings": side, "cond": encode_cond(cond, codec), "latent": encode_latent(latent, 4)})))
     return files
 
