@@ -14,6 +14,7 @@ import brotli
 import constriction
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from .core import FIT_POLICIES
@@ -23,8 +24,10 @@ __all__ = ['MAGIC', 'FORMAT_VERSION', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SI
            'MAX_LATENT_SIDE', 'MAX_LATENT_CHANNELS', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'DCT_BLOCK', 'MAX_DCT_SIDE',
            'FormatError', 'write_varint', 'Reader', 'half', 'laplace_parameters', 'encode_symbols', 'decode_symbols',
            'encode_caption', 'decode_caption', 'CondCodec', 'encode_cond', 'decode_cond', 'cond_roundtrip',
-           'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'quantize_latent', 'dequantize_latent',
-           'encode_latent', 'decode_latent', 'latent_roundtrip', 'Bitstream', 'pack', 'unpack', 'component_bits']
+           'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'dct_subsampled', 'dct_analyse',
+           'dct_synthesise', 'dct_quantise', 'encode_dct', 'dct_rate', 'quantize_latent', 'dequantize_latent',
+           'encode_latent', 'decode_latent', 'latent_roundtrip', 'latent_rate', 'Bitstream', 'pack', 'unpack',
+           'component_bits']
 
 # %% ../nbs/11_bitstream.ipynb #ad7cca4d
 MAGIC = b"SEMC"
@@ -209,6 +212,7 @@ DCT_BLOCK = 4
 MAX_DCT_SIDE = 128               # decoding is a Python loop over the coefficients: bounded for hostile files
 _DCT_RANGE = 1 << 13             # symbol alphabet [-8192, 8191]: every quantised coefficient and DC residual fits
 _DCT_MODEL = constriction.stream.model.QuantizedLaplace(-_DCT_RANGE, _DCT_RANGE)
+_DCT_MIN_SCALE = 0.12
 
 def dct_matrix(b: int) -> np.ndarray:
     "The orthonormal b×b DCT-II matrix D (coefficients = D · block · Dᵀ)."
@@ -221,42 +225,72 @@ def zigzag(b: int) -> list[tuple[int, int]]:
     "JPEG's zigzag order of a b×b block's (row, column) positions."
     return sorted(((u, v) for u in range(b) for v in range(b)), key=lambda p: (p[0] + p[1], p[0] if (p[0] + p[1]) % 2 else p[1]))
 
-def rgb_to_ycbcr(pixels: np.ndarray) -> list[np.ndarray]:
-    "(h, w, 3) uint8 → [Y − 128, Cb − 128, Cr − 128], float64 (full-range BT.601)."
-    r, g, b = (pixels[..., i].astype(np.float64) for i in range(3))
-    return [0.299 * r + 0.587 * g + 0.114 * b - 128, -0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b]
+_YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], dtype=torch.float64)
+_RGB = torch.tensor([[1.0, 0.0, 1.402], [1.0, -0.344136, -0.714136], [1.0, 1.772, 0.0]], dtype=torch.float64)
 
-def ycbcr_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
-    "The inverse of `rgb_to_ycbcr`, rounded and clipped to uint8."
-    y = y + 128
-    rgb = np.stack([y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb], -1)
-    return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+def rgb_to_ycbcr(rgb: torch.Tensor) -> list[torch.Tensor]:
+    "(h, w, 3) RGB in 8-bit units (any float tensor) → [Y − 128, Cb, Cr] (full-range BT.601, chroma centred on 0)."
+    ycc = rgb @ _YCC.to(rgb).T
+    return [ycc[..., 0] - 128, ycc[..., 1], ycc[..., 2]]
+
+def ycbcr_to_rgb(y: torch.Tensor, cb: torch.Tensor, cr: torch.Tensor) -> torch.Tensor:
+    "The inverse of `rgb_to_ycbcr`: (h, w, 3) RGB in 8-bit units, neither rounded nor clipped."
+    return torch.stack([y + 128, cb, cr], -1) @ _RGB.to(y).T
 
 def dct_step(quality: int) -> float:
     "The quantiser step of the `dct` coder at `quality` (1–100), in 8-bit levels of the orthonormal coefficients."
     return 0.5 * 2 ** ((100 - quality) / 10)
 
-def _halve(p: np.ndarray) -> np.ndarray:
-    h = p.shape[0] // 2
-    return p.reshape(h, 2, h, 2).mean(axis=(1, 3))
+def dct_subsampled(side: int, quality: int) -> bool:
+    "The encoder's choice of 4:2:0: images larger than 32² at quality ≤ 50 (where it measured smaller at the same PSNR)."
+    return side > 32 and side % 2 == 0 and quality <= 50
 
-def _double(p: np.ndarray) -> np.ndarray:
+def _dct_layout(side: int, sub: bool) -> list[int]:
+    "Blocks per row of each plane (Y, Cb, Cr) of a `side`² image, chroma halved if `sub`."
+    csize = side // 2 if sub else side
+    return [-(-side // DCT_BLOCK), -(-csize // DCT_BLOCK), -(-csize // DCT_BLOCK)]
+
+def _zigzag_index():
+    order = zigzag(DCT_BLOCK)
+    return [u for u, _ in order], [v for _, v in order]
+
+def _double(p: torch.Tensor) -> torch.Tensor:
     "Linear interpolation of a halved plane back to twice its side (sample centres aligned, edges replicated)."
     n = p.shape[0]
-    x = (np.arange(2 * n) + 0.5) / 2 - 0.5
-    i0 = np.clip(np.floor(x), 0, n - 1).astype(int); i1 = np.minimum(i0 + 1, n - 1); f = np.clip(x - i0, 0, 1)
+    x = (torch.arange(2 * n, dtype=torch.float64) + 0.5) / 2 - 0.5
+    i0 = x.floor().clamp(0, n - 1).long(); i1 = (i0 + 1).clamp(max=n - 1); f = (x - i0).clamp(0, 1).to(p)
     rows = p[i0] * (1 - f)[:, None] + p[i1] * f[:, None]
     return rows[:, i0] * (1 - f)[None, :] + rows[:, i1] * f[None, :]
 
-def _to_blocks(plane: np.ndarray, b: int) -> np.ndarray:
-    "(n, n) → (n/b, n/b, b, b), the plane padded by edge replication to a multiple of b."
-    h = plane.shape[0]; n = -(-h // b) * b
-    p = np.pad(plane, ((0, n - h), (0, n - h)), mode="edge")
-    return p.reshape(n // b, b, n // b, b).transpose(0, 2, 1, 3)
+def dct_analyse(rgb: torch.Tensor, quality: int, sub: bool) -> list[torch.Tensor]:
+    "(side, side, 3) RGB in 8-bit units → per plane (Y, Cb, Cr) the unquantised coefficients in steps, (blocks, b·b) in zigzag order."
+    side, b = rgb.shape[0], DCT_BLOCK
+    D = torch.as_tensor(dct_matrix(b)).to(rgb)
+    rows, cols = _zigzag_index()
+    planes = rgb_to_ycbcr(rgb)
+    if sub: planes = [planes[0]] + [F.avg_pool2d(p[None, None], 2)[0, 0] for p in planes[1:]]
+    out = []
+    for p in planes:
+        n = -(-p.shape[0] // b) * b
+        if n != p.shape[0]: p = F.pad(p[None, None], (0, n - p.shape[0], 0, n - p.shape[0]), mode="replicate")[0, 0]
+        blocks = p.reshape(n // b, b, n // b, b).transpose(1, 2)
+        out.append((D @ blocks @ D.T)[:, :, rows, cols].reshape(-1, b * b) / dct_step(quality))
+    return out
 
-def _from_blocks(blocks: np.ndarray, h: int) -> np.ndarray:
-    nb, _, b, _ = blocks.shape
-    return blocks.transpose(0, 2, 1, 3).reshape(nb * b, nb * b)[:h, :h]
+def dct_synthesise(planes: list[torch.Tensor], side: int, quality: int, sub: bool) -> torch.Tensor:
+    "The inverse of `dct_analyse`: coefficients in steps (quantised or not) → (side, side, 3) RGB in 8-bit units, unrounded."
+    b = DCT_BLOCK
+    D = torch.as_tensor(dct_matrix(b)).to(planes[0])
+    rows, cols = _zigzag_index()
+    out = []
+    for p, (coef, nb) in enumerate(zip(planes, _dct_layout(side, sub))):
+        blocks = torch.zeros(nb, nb, b, b, dtype=coef.dtype, device=coef.device)
+        blocks[:, :, rows, cols] = coef.reshape(nb, nb, b * b) * dct_step(quality)
+        h = side // 2 if (p and sub) else side
+        out.append((D.T @ blocks @ D).transpose(1, 2).reshape(nb * b, nb * b)[:h, :h])
+    y, cb, cr = out
+    if sub: cb, cr = _double(cb), _double(cr)
+    return ycbcr_to_rgb(y, cb, cr)
 
 def _med(a: int, b: int, c: int) -> int:
     "LOCO-I's median edge detector: the prediction of a value from its left `a`, upper `b` and upper-left `c` neighbours."
@@ -264,12 +298,13 @@ def _med(a: int, b: int, c: int) -> int:
     if c <= min(a, b): return max(a, b)
     return a + b - c
 
-def _dct_walk(planes: list, block_counts: list, b: int, quality: int, code) -> list:
+def _dct_walk(planes: list | None, block_counts: list, quality: int, code) -> list:
     """Visit every symbol in coding order — plane by plane (Y, Cb, Cr), blocks in raster order, DC then AC in zigzag order —
-    and call `code(scale, symbol)` with the Laplace scale of its context and the symbol (None when decoding); `code` returns
-    the symbol. `planes`: per plane, its blocks as lists of quantised coefficients in zigzag order (None when decoding).
+    and call `code(scale, symbol, plane, block, k, prediction)` with the Laplace scale of its context, the symbol (None when
+    decoding) and where it is (the DC is coded as its difference from `prediction`); `code` returns the symbol.
+    `planes`: per plane, its blocks as lists of quantised coefficients in zigzag order (None when decoding).
     Returns the planes' coefficients as coded."""
-    order = zigzag(b); n = len(order)
+    n = DCT_BLOCK * DCT_BLOCK
     prior = [4.0 / dct_step(quality) / (1 + k) for k in range(n)]
     sums, counts = {}, {}
     def band_mean(key, k): return (sums.get(key, 0.0) + 2 * prior[k]) / (counts.get(key, 0) + 2)
@@ -280,13 +315,12 @@ def _dct_walk(planes: list, block_counts: list, b: int, quality: int, code) -> l
         coded = [[0] * n for _ in range(nb * nb)]
         for by in range(nb):
             for bx in range(nb):
-                blk = coded[by * nb + bx]
-                left = coded[by * nb + bx - 1] if bx else None
-                up = coded[(by - 1) * nb + bx] if by else None
+                i = by * nb + bx
+                blk, left, up = coded[i], coded[i - 1] if bx else None, coded[i - nb] if by else None
                 pred = (0 if left is None and up is None else up[0] if left is None else left[0] if up is None
-                        else _med(left[0], up[0], coded[(by - 1) * nb + bx - 1][0]))
+                        else _med(left[0], up[0], coded[i - nb - 1][0]))
                 key = (kind, "dc")
-                d = code(max(band_mean(key, 0), 0.12), None if planes is None else planes[p][by * nb + bx][0] - pred)
+                d = code(max(band_mean(key, 0), _DCT_MIN_SCALE), None if planes is None else planes[p][i][0] - pred, p, i, 0, pred)
                 seen(key, d); blk[0] = pred + d
                 done = expected = 0.0
                 for k in range(1, n):
@@ -296,58 +330,30 @@ def _dct_walk(planes: list, block_counts: list, b: int, quality: int, code) -> l
                     neighbours = [abs(x[k]) for x in (left, up) if x is not None]
                     if neighbours: total += 0.3 * sum(neighbours) / len(neighbours); weight += 0.3
                     if k > 1: total += 1.0 * mean * (done + 0.5) / (expected + 0.5); weight += 1.0
-                    s = code(max(total / weight, 0.12), None if planes is None else planes[p][by * nb + bx][k])
+                    s = code(max(total / weight, _DCT_MIN_SCALE), None if planes is None else planes[p][i][k], p, i, k, 0)
                     seen(key, s); blk[k] = s
                     done += abs(s); expected += mean
         out.append(coded)
     return out
 
-def _dct_subsampled(side: int, quality: int) -> bool:
-    "The encoder's choice of 4:2:0: images larger than 32² at quality ≤ 50 (where it measured smaller at the same PSNR)."
-    return side > 32 and side % 2 == 0 and quality <= 50
-
-def _dct_layout(side: int, sub: bool) -> list[int]:
-    "Blocks per row of each plane (Y, Cb, Cr) of a `side`² image, chroma halved if `sub`."
-    csize = side // 2 if sub else side
-    return [-(-side // DCT_BLOCK), -(-csize // DCT_BLOCK), -(-csize // DCT_BLOCK)]
-
-def _dct_reconstruct(planes: list, side: int, quality: int, sub: bool) -> np.ndarray:
-    "Pixels from the coded coefficient planes (zigzag lists per block): dequantise, inverse DCT, colour."
-    b, step, order = DCT_BLOCK, dct_step(quality), zigzag(DCT_BLOCK)
-    D = dct_matrix(b)
-    counts = _dct_layout(side, sub)
-    rows, cols = [u for u, _ in order], [v for _, v in order]
-    out = []
-    for p, (coded, nb) in enumerate(zip(planes, counts)):
-        coef = np.zeros((nb, nb, b, b))
-        coef[:, :, rows, cols] = np.asarray(coded, np.float64).reshape(nb, nb, -1) * step
-        h = side // 2 if (p and sub) else side
-        out.append(_from_blocks(D.T @ coef @ D, h))
-    y, cb, cr = out
-    if sub: cb, cr = _double(cb), _double(cr)
-    return ycbcr_to_rgb(y, cb, cr)
-
-def _dct_quantise(pixels: np.ndarray, quality: int, sub: bool) -> list:
+def dct_quantise(pixels: np.ndarray, quality: int) -> list:
     "The quantised coefficients of a square uint8 image: per plane, per block, in zigzag order (AC with a dead zone)."
-    y, cb, cr = rgb_to_ycbcr(pixels)
-    if sub: cb, cr = _halve(cb), _halve(cr)
-    D, step, order = dct_matrix(DCT_BLOCK), dct_step(quality), zigzag(DCT_BLOCK)
-    rows, cols = [u for u, _ in order], [v for _, v in order]
+    z = dct_analyse(torch.tensor(pixels, dtype=torch.float64), quality, dct_subsampled(pixels.shape[0], quality))
     planes = []
-    for plane in (y, cb, cr):
-        z = (D @ _to_blocks(plane, DCT_BLOCK) @ D.T)[:, :, rows, cols] / step    # (nb, nb, b·b) in zigzag order
-        q = np.sign(z) * np.floor(np.abs(z) + 0.3)
-        q[..., 0] = np.round(z[..., 0])
-        planes.append(q.astype(np.int64).reshape(-1, len(order)).tolist())
+    for zp in z:
+        q = zp.sign() * (zp.abs() + 0.3).floor()
+        q[:, 0] = zp[:, 0].round()
+        planes.append(q.long().tolist())
     return planes
 
-def _dct_encode(pixels: np.ndarray, quality: int) -> bytes:
-    side = pixels.shape[0]
+def encode_dct(planes: list, side: int, quality: int) -> bytes:
+    "The `dct` payload (after the coder byte) of quantised coefficient planes (`dct_quantise`'s layout) of a `side`² image."
     if side > MAX_DCT_SIDE: raise ValueError(f"the dct coder takes conditioning images up to {MAX_DCT_SIDE}², got {side}²")
-    sub = _dct_subsampled(side, quality)
+    sub = dct_subsampled(side, quality)
     symbols, scales = [], []
-    def record(scale, symbol): symbols.append(symbol); scales.append(scale); return symbol
-    _dct_walk(_dct_quantise(pixels, quality, sub), _dct_layout(side, sub), DCT_BLOCK, quality, record)
+    def record(scale, symbol, *where): symbols.append(symbol); scales.append(scale); return symbol
+    _dct_walk(planes, _dct_layout(side, sub), quality, record)
+    if symbols and max(map(abs, symbols)) >= _DCT_RANGE: raise ValueError("dct coefficients out of range")
     coder = constriction.stream.queue.RangeEncoder()
     coder.encode(np.asarray(symbols, np.int32), _DCT_MODEL, np.zeros(len(symbols)), np.asarray(scales, np.float64))
     words = coder.get_compressed().astype("<u4").tobytes()
@@ -355,24 +361,52 @@ def _dct_encode(pixels: np.ndarray, quality: int) -> bytes:
     while cut < 3 and len(words) - cut > 0 and words[len(words) - 1 - cut] == 0: cut += 1   # zero bytes of the last word
     return bytes([quality | (0x80 if sub else 0)]) + write_varint(side) + words[:len(words) - cut]   # bit 7: 4:2:0
 
+def _dct_encode(pixels: np.ndarray, quality: int) -> bytes:
+    return encode_dct(dct_quantise(pixels, quality), pixels.shape[0], quality)
+
 def _dct_decode(r: Reader) -> np.ndarray:
     head = r.byte("dct quality")
     quality, sub = head & 0x7F, bool(head & 0x80)
     if not 1 <= quality <= 100: raise FormatError(f"cond: dct quality must be 1–100, got {quality}")
     side = r.varint("conditioning size", MAX_DCT_SIDE)
-    if side == 0 or (sub and side % 2): raise FormatError(f"cond: a dct image of side {side}{' with 4:2:0' if sub else ''} is not allowed")
+    if side == 0 or sub != dct_subsampled(side, quality): raise FormatError(f"cond: a dct image of side {side} at quality {quality}{' with 4:2:0' if sub else ''} is not allowed")
     words = r.take(r.left, "entropy-coded coefficients")
     words += b"\0" * (-len(words) % 4)
     try:
         coder = constriction.stream.queue.RangeDecoder(np.frombuffer(words, "<u4").astype(np.uint32))
         zero = np.zeros(1)
-        planes = _dct_walk(None, _dct_layout(side, sub), DCT_BLOCK, quality,
-                           lambda scale, _: int(coder.decode(_DCT_MODEL, zero, np.array([scale]))[0]))
+        planes = _dct_walk(None, _dct_layout(side, sub), quality,
+                           lambda scale, *_: int(coder.decode(_DCT_MODEL, zero, np.array([scale]))[0]))
         exhausted = coder.maybe_exhausted()
     except (ValueError, RuntimeError, OverflowError, AssertionError) as e:   # constriction asserts on data its model cannot have made
         raise FormatError(f"cond: corrupt dct data ({e})") from None
     if not exhausted: raise FormatError("cond: dct data holds more than the image's coefficients")
-    return _dct_reconstruct(planes, side, quality, sub)
+    rgb = dct_synthesise([torch.tensor(p, dtype=torch.float64) for p in planes], side, quality, sub)
+    return rgb.round().clamp(0, 255).to(torch.uint8).numpy()
+
+def _laplace_bits(symbols: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    "−log₂ of the probability the coder's discretised Laplace(0, scale) gives each integer symbol."
+    s, b = np.abs(symbols).astype(np.float64), np.asarray(scales, np.float64)
+    mass = np.where(s == 0, 1 - np.exp(-0.5 / b), 0.5 * (np.exp(-(s - 0.5) / b) - np.exp(-(s + 0.5) / b)))
+    return -np.log2(np.maximum(mass, 2.0 ** -24))
+
+def dct_rate(z: list[torch.Tensor], side: int, quality: int) -> torch.Tensor:
+    """Bits of the coefficients `round(z)` (`dct_analyse`'s layout, in steps) under the coder's own adaptive model — the
+    information content the range coder spends, give or take its few bytes of termination — differentiable in `z`:
+    the forward value is exact for the rounded symbols, the gradient that of the Laplace log-density, |r| / (scale · ln 2),
+    at the unrounded residual r (the DC's prediction held fixed)."""
+    rounded = [zp.detach().round().long().cpu().tolist() for zp in z]
+    where, scales, symbols, preds = [], [], [], []
+    def record(scale, symbol, p, i, k, pred): where.append((p, i, k)); scales.append(scale); symbols.append(symbol); preds.append(pred); return symbol
+    _dct_walk(rounded, _dct_layout(side, dct_subsampled(side, quality)), quality, record)
+    exact = float(_laplace_bits(np.asarray(symbols), np.asarray(scales)).sum())
+    surrogate = 0.0
+    for p, zp in enumerate(z):
+        sel = [j for j, (pp, _, _) in enumerate(where) if pp == p]
+        idx = torch.tensor([where[j][1] * zp.shape[1] + where[j][2] for j in sel], device=zp.device)
+        r = zp.reshape(-1)[idx] - torch.tensor([float(preds[j]) for j in sel], dtype=zp.dtype, device=zp.device)
+        surrogate = surrogate + (r.abs() / torch.tensor([scales[j] for j in sel], dtype=zp.dtype, device=zp.device)).sum() / math.log(2)
+    return exact + (surrogate - surrogate.detach())
 
 # %% ../nbs/11_bitstream.ipynb #1f620e79
 def _symbol_range(bits: int) -> tuple[int, int]: return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
@@ -418,6 +452,26 @@ def latent_roundtrip(latent: torch.Tensor, bits: int) -> torch.Tensor:
     "What the decoder sees of `latent` quantised to `bits` (same device and dtype as `latent`)."
     symbols, centre, step = quantize_latent(latent, bits)
     return dequantize_latent(symbols, centre, step, latent.shape[-1]).to(latent.device, latent.dtype)
+
+# %% ../nbs/11_bitstream.ipynb #b8dde3a5
+def latent_rate(latent: torch.Tensor, bits: int) -> torch.Tensor:
+    """Bits of `encode_latent(latent, bits)` under its own model (header and per-channel Laplace parameters included),
+    differentiable in `latent`: exact information content of the quantised symbols in the forward pass, the gradient of the
+    Laplace log-density, |u − mean| / (scale · ln 2), at the unquantised symbol value u = (x − centre) / step."""
+    symbols, centre, step = quantize_latent(latent, bits)
+    mean, scale = laplace_parameters(symbols)
+    low, high = _symbol_range(bits)
+    def cdf(x): return np.where(x < 0, 0.5 * np.exp(np.minimum(x, 0)), 1 - 0.5 * np.exp(-np.maximum(x, 0)))
+    m, s = mean[:, None], scale[:, None]
+    mass = (cdf((symbols + 0.5 - m) / s) - cdf((symbols - 0.5 - m) / s)) / (cdf((high + 0.5 - m) / s) - cdf((low - 0.5 - m) / s))
+    c = latent.shape[1]
+    head = 8 * (len(write_varint(latent.shape[-1])) + 2 + 4 * c + 4 * c)   # size, channels, bits; centre/step; mean/scale
+    exact = head + float(-np.log2(np.maximum(mass, 2.0 ** -24)).sum())
+    x = latent.reshape(c, -1)
+    u = (x - torch.as_tensor(centre, device=x.device)[:, None]) / torch.as_tensor(step, device=x.device)[:, None]
+    surrogate = ((u - torch.as_tensor(mean, dtype=x.dtype, device=x.device)[:, None]).abs()
+                 / torch.as_tensor(scale, dtype=x.dtype, device=x.device)[:, None]).sum() / math.log(2)
+    return exact + (surrogate - surrogate.detach())
 
 # %% ../nbs/11_bitstream.ipynb #47d738b3
 @dataclass

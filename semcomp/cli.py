@@ -56,6 +56,9 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--lr", type=float, default=lat.lr, help="optimized: Adam step size on the conditioning image")
     p.add_argument("--fixed-latent", action="store_true", help="optimized: keep the inverted latent; optimise only the conditioning image")
     p.add_argument("--target-psnr", type=float, default=None, help="optimized: stop once the decoded image reaches this PSNR (dB)")
+    p.add_argument("--target-bytes", type=int, default=None, help="side information: the .sc file must fit this many bytes (the conditioning coder's quality is searched)")
+    p.add_argument("--target-bpp", type=float, default=None, help="side information: ... or this many bits per pixel of the original image")
+    p.add_argument("--lmbda", type=float, default=lat.lmbda, help="optimized: rate weight λ; the encoder minimises MSE + λ · bits / pixels (rate of a dct conditioning image and of the latent)")
     p.add_argument("--no-checkpoint", action="store_true", help="optimized: keep activations instead of recomputing them (faster, memory grows with the steps)")
     p.add_argument("--reference-epochs", type=int, default=lat.reference_epochs, help="reference: epochs (the seed: 100)")
     p.add_argument("--reference-steps", type=int, default=lat.reference_steps, help="reference: DDIM steps per epoch and of its inversion (the seed: 100)")
@@ -65,7 +68,7 @@ def settings_from_args(args) -> Settings:
     "The `Settings` the coding options describe."
     if args.caption_line < 1: raise ValueError("--caption-line counts from 1")
     quality = args.cond_quality if args.cond_quality is not None else (LatentSettings().cond_codec.quality if args.cond_codec == "dpcm" else 50)
-    return Settings(seed=args.seed, steps=args.steps, prior=args.prior, prior_steps=args.prior_steps,
+    return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, prior=args.prior, prior_steps=args.prior_steps,
                     prior_candidates=args.prior_candidates, prior_cond_scale=args.prior_cond_scale,
                     cond_scale=args.cond_scale, fit=args.fit, caption_index=args.caption_line - 1, method=args.method,
                     latent=LatentSettings(steps=args.upsampler_steps, latent_size=args.latent_size, cond_size=args.cond_size,
@@ -73,7 +76,7 @@ def settings_from_args(args) -> Settings:
                                           optimize_latent=not args.fixed_latent, target_psnr=args.target_psnr,
                                           checkpoint=not args.no_checkpoint, reference_epochs=args.reference_epochs,
                                           reference_steps=args.reference_steps, cond_codec=CondCodec(args.cond_codec, quality),
-                                          latent_bits=args.latent_bits))
+                                          latent_bits=args.latent_bits, lmbda=args.lmbda))
 
 def build_parser() -> argparse.ArgumentParser:
     "The `semcomp` argument parser."

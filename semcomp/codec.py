@@ -24,8 +24,8 @@ from .metrics import image_metrics
 
 # %% auto #0
 __all__ = ['PATHS', 'MAX_STEPS', 'MAX_CANDIDATES', 'DecodeSettings', 'transmitted_settings', 'encode_settings', 'decode_settings',
-           'WrongModelsError', 'reads_caption', 'Compressed', 'compress', 'Decoded', 'ParsedFile', 'parse_file',
-           'check_fits', 'decompress']
+           'WrongModelsError', 'reads_caption', 'Compressed', 'compress', 'target_size', 'side_budget', 'Decoded',
+           'ParsedFile', 'parse_file', 'check_fits', 'decompress']
 
 # %% ../nbs/12_codec.ipynb #07e56705
 PATHS = ("caption", "side")
@@ -103,21 +103,39 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
     "Encode `image` (a PIL image or a path) with `caption` into a `.sc` file by `settings.method`; `monitor(pass, passes, psnr)` follows the encoder."
     if not isinstance(image, Image.Image): image = load_rgb(image)
     settings = transmitted_settings(settings or Settings())
-    fitted = fit_image(image, models.output_size, settings.fit)
-    rec = reconstruct(models, caption, fitted, settings, name, progress, monitor)
-    path = "caption" if rec.side is None else "side"
+    path = "caption" if settings.method == "caption" else "side"
     steps = settings.steps if path == "caption" else (settings.latent.reference_steps if settings.method == "reference" else settings.latent.steps)
     ds = DecodeSettings(path, settings.seed, steps, settings.prior, settings.prior_steps, settings.prior_candidates,
                         settings.prior_cond_scale, settings.cond_scale)
     components = {"settings": encode_settings(ds)}
     if reads_caption(models, path): components["caption"] = encode_caption(caption)
+    target = target_size(settings, image.size)
+    if target is not None:
+        budget = side_budget(target, len(pack(Bitstream(models.fingerprint(), image.size, settings.fit, components))))
+        settings = dataclasses.replace(settings, latent=dataclasses.replace(settings.latent, max_side_bytes=budget))
+    fitted = fit_image(image, models.output_size, settings.fit)
+    rec = reconstruct(models, caption, fitted, settings, name, progress, monitor)
     if rec.side is not None:
         components["cond"] = rec.side.cond_payload
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
     stream = Bitstream(models.fingerprint(), image.size, settings.fit, components)
+    data = pack(stream)
+    assert target is None or len(data) <= target, f"{len(data)} bytes exceed the target {target}"   # side_budget's promise
     restored = restore_original(rec.output, fitted.geometry)
     reference = crop_to_box(np.asarray(image), fitted.geometry.region)
-    return Compressed(pack(stream), component_bits(stream), rec, restored, reference, image_metrics(reference, restored))
+    return Compressed(data, component_bits(stream), rec, restored, reference, image_metrics(reference, restored))
+
+def target_size(settings: Settings, size: tuple) -> int | None:
+    "The file size `settings` asks for, in bytes (`target_bpp` counts the original image's pixels), or None."
+    if settings.target_bytes is None and settings.target_bpp is None: return None
+    if settings.method == "caption": raise ValueError("a target size needs a side-information method (optimized or inversion); the caption path has no size to trade")
+    return settings.target_bytes if settings.target_bytes is not None else int(settings.target_bpp * size[0] * size[1] / 8)
+
+def side_budget(target: int, fixed: int) -> int:
+    "Bytes left for the cond and latent payloads of a `target`-byte file whose other parts pack to `fixed` bytes (each component adds a tag and a length)."
+    budget = target - fixed - 2 * (1 + len(write_varint(target)))
+    if budget < 1: raise ValueError(f"a file of {target} bytes cannot hold side information: the header, settings and caption alone take {fixed} bytes")
+    return budget
 
 # %% ../nbs/12_codec.ipynb #7c99e36e
 @dataclass

@@ -4,6 +4,8 @@
 
 # %% ../nbs/10_latent.ipynb #06b2f226
 from __future__ import annotations
+import dataclasses
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -17,12 +19,14 @@ from .sampler import unet_stage, sample_unet, ddim_sample, ddim_invert, ddim_ste
 from .upsampler import lowres_condition, upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
-from .bitstream import CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, cond_roundtrip, latent_roundtrip
+from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, cond_roundtrip,
+                               latent_roundtrip, dct_quantise, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct, latent_rate)
 
 # %% auto #0
-__all__ = ['METHODS', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet', 'conditioning_input',
-           'start_noise', 'decode_side_info', 'invert_unet', 'invert_latent', 'transmit', 'Encoded', 'straight_through',
-           'coded_cond', 'coded_latent', 'optimize_side_info', 'reference_side_info', 'encode_image', 'latent_picture']
+__all__ = ['METHODS', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',
+           'conditioning_input', 'start_noise', 'decode_side_info', 'invert_unet', 'invert_latent', 'transmit',
+           'side_bytes', 'fit_cond_quality', 'Encoded', 'straight_through', 'coded_latent', 'CondParameters',
+           'optimize_side_info', 'reference_side_info', 'encode_image', 'latent_picture']
 
 # %% ../nbs/10_latent.ipynb #cf921534
 METHODS = ("caption", "inversion", "optimized", "reference")   # 'caption': no side information
@@ -34,6 +38,7 @@ class SideInfo:
     latent: torch.Tensor | None      # (1, 3, r, r) float32: the pooled latent as decoded, or None for seeded noise
     cond_payload: bytes = b""        # the `cond` component of the file (empty: not coded yet)
     latent_payload: bytes = b""      # the `latent` component (empty: none, or not coded yet)
+    cond_codec: CondCodec | None = None   # how `cond_payload` was coded
 
 @dataclass
 class LatentSettings:
@@ -52,6 +57,12 @@ class LatentSettings:
     reference_lr: float = 2.0
     cond_codec: CondCodec = field(default_factory=CondCodec)   # how the conditioning image is coded (see `bitstream`)
     latent_bits: int = 4             # bits per latent value before entropy coding (2–8); 6 measured no better on the demo (rd.json)
+    lmbda: float = 0.0               # rate weight: the loss is MSE (pixels in [0, 1]) + lmbda · bits / output pixels (dct cond and latent)
+    max_side_bytes: int | None = None   # the cond + latent payloads must fit (compress sets it from a target size): the coder's quality is searched
+
+    def __post_init__(self):
+        if not (self.lmbda >= 0 and math.isfinite(self.lmbda)): raise ValueError(f"lmbda is a rate weight ≥ 0, got {self.lmbda}")
+        if self.max_side_bytes is not None and self.max_side_bytes < 1: raise ValueError(f"max_side_bytes must be at least 1, got {self.max_side_bytes}")
 
     def latent_resolution(self, output_size: int) -> int:
         "The transmitted latent's resolution for an upsampler of `output_size` (0: no latent)."
@@ -110,12 +121,38 @@ def invert_latent(models, target01: torch.Tensor, cond01: torch.Tensor, steps: i
     return invert_unet(models, index, target01, steps, fixed_point_iters, text_encodings=text_encodings,
                        lowres_cond_img=conditioning_input(models, cond01), progress=progress)
 
-def transmit(cond: np.ndarray, latent: torch.Tensor | None, settings: LatentSettings) -> SideInfo:
-    "Code a conditioning image (uint8) and a pooled latent (or None) as `settings` says; the decoder's view with the payloads."
-    cond_payload = encode_cond(cond, settings.cond_codec)
+def transmit(cond: np.ndarray | bytes, latent: torch.Tensor | None, settings: LatentSettings) -> SideInfo:
+    "Code a conditioning image (uint8; or its `cond` payload, already coded) and a pooled latent (or None) as `settings` says; the decoder's view with the payloads."
+    cond_payload = cond if isinstance(cond, bytes) else encode_cond(cond, settings.cond_codec)
     latent_payload = b"" if latent is None else encode_latent(latent, settings.latent_bits)
     return SideInfo(decode_cond(cond_payload), None if latent is None else decode_latent(latent_payload).to(latent.device),
-                    cond_payload, latent_payload)
+                    cond_payload, latent_payload, settings.cond_codec)
+
+QUALITY_RANGES = {"dct": (1, 100), "dpcm": (1, 8), "webp": (0, 100), "avif": (0, 100), "png": (0, 0)}   # each coder's qualities
+
+def side_bytes(side: SideInfo) -> int:
+    "Bytes of the side information's payloads (cond + latent)."
+    return len(side.cond_payload) + len(side.latent_payload)
+
+def fit_cond_quality(cond: np.ndarray, latent: torch.Tensor | None, settings: LatentSettings) -> tuple[LatentSettings, dict]:
+    """The highest quality of `settings.cond_codec`'s coder at which the encoder's first side information (`cond`, `latent`)
+    fits `settings.max_side_bytes`, by bisection on the exact payload sizes (no network evaluation; bytes grow with quality).
+    Returns the settings with that quality, and what the search did. A `ValueError` if even the lowest quality does not fit."""
+    fmt, budget = settings.cond_codec.format, settings.max_side_bytes
+    low, high = QUALITY_RANGES[fmt]
+    def size(q): return side_bytes(transmit(cond, latent, dataclasses.replace(settings, cond_codec=CondCodec(fmt, q))))
+    trials = {}
+    def fits(q):
+        trials[q] = size(q); return trials[q] <= budget
+    if not fits(low):
+        raise ValueError(f"the side information does not fit {budget} bytes: with the {fmt} coder at its lowest quality ({low}) it takes "
+                         f"{trials[low]} bytes (a smaller latent, --latent-bits, or another coder may fit)")
+    while low < high:                        # invariant: `low` fits; find the largest that does
+        mid = (low + high + 1) // 2
+        if fits(mid): low = mid
+        else: high = mid - 1
+    return dataclasses.replace(settings, cond_codec=CondCodec(fmt, low)), {"budget_bytes": budget, "quality": low, "trials": len(trials),
+                                                                           "unet_evaluations": 0, "first_pass_bytes": trials[low]}
 
 # %% ../nbs/10_latent.ipynb #9e3c2d59
 @dataclass
@@ -131,14 +168,11 @@ class Encoded:
     nfe_decode: int = 0              # decoder: unet forwards
     seconds_decode: float = 0.0
     steps: int = 0                   # the decoder's DDIM steps
+    size_search: dict = field(default_factory=dict)   # with a size budget: the quality search (`fit_cond_quality`)
 
 def straight_through(x: torch.Tensor, coded: torch.Tensor) -> torch.Tensor:
     "`coded` (what the decoder will see of `x`) in the forward pass, exactly; gradients pass straight through to `x`."
     return coded.to(x.dtype).detach() + (x - x.detach())   # not x + (coded - x): that can differ from `coded` in the last bit
-
-def coded_cond(cond01: torch.Tensor, codec: CondCodec) -> torch.Tensor:
-    "The conditioning image in [0, 1] as the decoder will see it: 8-bit, coded by `codec`, decoded; with straight-through gradients."
-    return straight_through(cond01, to_tensor(cond_roundtrip(to_uint8(cond01.detach()), codec), cond01.device))
 
 def coded_latent(latent: torch.Tensor, bits: int) -> torch.Tensor:
     "The pooled latent as the decoder will see it (quantised to `bits`), with straight-through gradients."
@@ -149,21 +183,55 @@ def _crop(x: torch.Tensor, box: tuple) -> torch.Tensor:
     left, top, right, bottom = box
     return x[..., top:bottom, left:right]
 
+class CondParameters:
+    """The conditioning image as the encoder optimises it: pixels in [0, 1] for every coder, or — for the `dct` coder — its
+    DCT coefficients in steps (continuous, starting from the coder's own quantisation), the domain that coder quantises. `coded(payload)` is the image the decoder will
+    see (the file's, exactly) with straight-through gradients; `payload()` its `cond` component now; `bits()` its
+    differentiable rate (dct only; None for the other coders, whose rate is not modelled)."""
+    def __init__(self, cond: np.ndarray, codec: CondCodec, device, lr: float):
+        self.codec, self.side, self.device = codec, cond.shape[0], device
+        self.dct = codec.format == "dct"
+        if self.dct:
+            self.sub = dct_subsampled(self.side, codec.quality)
+            # start from the coder's own quantisation of `cond` (dead zone included): the first pass sends what `encode_cond` would
+            self.params = [torch.tensor(z, dtype=torch.float32, device=device).requires_grad_(True) for z in dct_quantise(cond, codec.quality)]
+            self.lr = lr * 255 / dct_step(codec.quality)           # the same step in 8-bit levels as `lr` on pixels
+        else:
+            self.params, self.lr = [to_tensor(cond, device).requires_grad_(True)], lr
+    def payload(self) -> bytes:
+        if not self.dct: return encode_cond(to_uint8(self.params[0].detach()), self.codec)
+        symbols = [z.detach().round().long().cpu().tolist() for z in self.params]
+        return bytes([COND_CODERS["dct"]]) + encode_dct(symbols, self.side, self.codec.quality)
+    def coded(self, payload: bytes) -> torch.Tensor:
+        exact = to_tensor(decode_cond(payload), self.device)
+        if not self.dct: return straight_through(self.params[0], exact)
+        rgb = dct_synthesise(self.params, self.side, self.codec.quality, self.sub) / 255
+        return straight_through(rgb.permute(2, 0, 1)[None].clamp(0, 1), exact)
+    def bits(self) -> torch.Tensor | None:
+        return dct_rate(self.params, self.side, self.codec.quality) if self.dct else None
+
 def optimize_side_info(models, target01: torch.Tensor, init: SideInfo, settings: LatentSettings, box: tuple, seed: int = 0,
                        text_encodings=None, progress: bool = False, monitor=None):
-    "Optimise the conditioning image (and optionally the latent) end to end through the sampler; return (best side info, history, NFE fwd, NFE bwd)."
+    """Optimise the conditioning image (and optionally the latent) end to end through the sampler; return (best side info,
+    history, NFE fwd, NFE bwd). With `settings.lmbda` > 0 the loss is MSE + λ · bits / pixels and the best pass is the one
+    with the lowest MSE + λ · (the file's bits) / pixels; with λ = 0 the one with the best PSNR. With `settings.max_side_bytes`
+    only passes whose payloads fit count (the first must: `fit_cond_quality` chooses the quality so)."""
     index, _, size = last_unet(models)
     target = target01.to(models.device)
     target8 = to_uint8(target)
-    cond = to_tensor(init.cond, models.device).requires_grad_(True)
+    left, top, right, bottom = box
+    pixels, lmbda, budget = (right - left) * (bottom - top), settings.lmbda, settings.max_side_bytes
+    cond = CondParameters(init.cond, settings.cond_codec, models.device, settings.lr)
     latent = init.latent
     if latent is not None: latent = latent.to(models.device).clone().requires_grad_(settings.optimize_latent)
-    params = [cond] + ([latent] if latent is not None and settings.optimize_latent else [])
-    opt = torch.optim.Adam(params, lr=settings.lr)
-    best, history, fwd, bwd = (-float("inf"), init), [], 0, 0
+    groups = [{"params": cond.params, "lr": cond.lr}]
+    if latent is not None and settings.optimize_latent: groups.append({"params": [latent], "lr": settings.lr})
+    opt = torch.optim.Adam(groups)
+    best, history, fwd, bwd = (float("inf"), init), [], 0, 0
     bar = tqdm(range(settings.iterations), desc="optimising", leave=False, disable=not progress)
     for it in bar:
-        cq = coded_cond(cond, settings.cond_codec)
+        payload = cond.payload()
+        cq = cond.coded(payload)
         lq = None if latent is None else coded_latent(latent, settings.latent_bits)
         x_T = start_noise(models, SideInfo(init.cond, None), seed) if latent is None else expand_latent(lq, size)
         stage = unet_stage(models.decoder, index, lowres_cond_img=conditioning_input(models, cq),
@@ -175,14 +243,21 @@ def optimize_side_info(models, target01: torch.Tensor, init: SideInfo, settings:
             value = psnr(target8, to_uint8(out01.detach()), box)
             history.append(value); bar.set_postfix(psnr=f"{value:.2f}")
             if monitor: monitor(it + 1, settings.iterations, value)   # a progress display; raising here stops the encoder
-            if value > best[0]:
-                best = (value, transmit(to_uint8(cond.detach()), None if latent is None else latent.detach().clone(), settings))
+            side = transmit(payload, None if latent is None else latent.detach().clone(), settings) if lmbda or budget else None
+            score = (10 ** (-value / 10) + lmbda * 8 * side_bytes(side) / pixels) if lmbda else -value
+            if score < best[0] and (budget is None or side_bytes(side) <= budget):
+                best = (score, side or transmit(payload, None if latent is None else latent.detach().clone(), settings))
             done = it == settings.iterations - 1 or (settings.target_psnr is not None and value >= settings.target_psnr)
             if not done:
                 loss = F.mse_loss(_crop(out01, box), _crop(target, box))
+                if lmbda:
+                    rates = [cond.bits(), latent_rate(latent, settings.latent_bits) if latent is not None and settings.optimize_latent else None]
+                    rates = [r for r in rates if r is not None]
+                    if rates: loss = loss + lmbda * sum(rates) / pixels
                 opt.zero_grad(); loss.backward(); opt.step(); bwd += settings.steps
         fwd += calls[0]
         if done: break
+    assert best[1].cond_payload, "no pass fitted the size budget"   # the first always does: `fit_cond_quality` sized it
     return best[1], history, fwd, bwd
 
 # %% ../nbs/10_latent.ipynb #38d92118
@@ -231,7 +306,8 @@ def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", s
     box = box or (0, 0, size, size)
     start = time.perf_counter()
     target = to_tensor(target_pixels, models.device)
-    history, bwd = [], 0
+    history, bwd, search = [], 0, {}
+    if method == "reference" and settings.max_side_bytes is not None: raise ValueError("a target size needs the 'optimized' or 'inversion' method")
     if method == "reference":
         side, history, fwd, bwd = reference_side_info(models, target, settings, box, seed, text_encodings, progress, monitor)
         steps = settings.reference_steps
@@ -241,6 +317,7 @@ def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", s
         if settings.latent_resolution(size):
             x_full, fwd = invert_latent(models, target, to_tensor(cond, models.device), settings.steps, settings.inversion_iters, text_encodings)
             latent = pool_latent(x_full, settings.latent_resolution(size))
+        if settings.max_side_bytes is not None: settings, search = fit_cond_quality(cond, latent, settings)
         if method == "optimized":
             side, history, f, bwd = optimize_side_info(models, target, SideInfo(cond, latent), settings, box, seed, text_encodings, progress, monitor)
             fwd += f
@@ -250,7 +327,7 @@ def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", s
     start = time.perf_counter()
     decoded = decode_side_info(models, side, steps, seed, text_encodings)
     image, decode_seconds = to_uint8(decoded.image), time.perf_counter() - start
-    return Encoded(side, image, psnr(target_pixels, image, box), fwd, bwd, seconds, history, decoded.nfe, decode_seconds, steps)
+    return Encoded(side, image, psnr(target_pixels, image, box), fwd, bwd, seconds, history, decoded.nfe, decode_seconds, steps, search)
 
 # %% ../nbs/10_latent.ipynb #9dba615d
 def latent_picture(latent: torch.Tensor | None, size: int) -> np.ndarray:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #5e170efe
 from __future__ import annotations
-import io, os, platform, time
+import io, math, os, platform, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,8 +79,13 @@ class Settings:
     caption_index: int = 0          # which caption line to use
     method: str = "optimized"       # 'caption', 'inversion', 'optimized' or 'reference'
     latent: LatentSettings = field(default_factory=LatentSettings)
+    target_bytes: int | None = None    # side-information methods: the whole .sc file must fit in this many bytes ...
+    target_bpp: float | None = None    # ... or bits per pixel of the original image (the conditioning coder's quality is searched)
 
     def __post_init__(self):
+        if self.target_bytes is not None and self.target_bpp is not None: raise ValueError("give a target size in bytes or in bpp, not both")
+        if self.target_bytes is not None and self.target_bytes < 1: raise ValueError(f"target_bytes must be at least 1, got {self.target_bytes}")
+        if self.target_bpp is not None and not (self.target_bpp > 0 and math.isfinite(self.target_bpp)): raise ValueError(f"target_bpp must be a positive number, got {self.target_bpp}")
         if self.method not in METHODS: raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.prior not in PRIOR_MODES: raise ValueError(f"prior must be one of {PRIOR_MODES}, got {self.prior!r}")
         if self.fit not in FIT_POLICIES: raise ValueError(f"fit must be one of {FIT_POLICIES}, got {self.fit!r}")
@@ -106,6 +111,7 @@ class Reconstruction:
     nfe_per_stage: dict = field(default_factory=dict)
     side: SideInfo | None = None
     caption_dropped: str = ""    # caption text beyond CLIP's 77 tokens
+    size_search: dict = field(default_factory=dict)   # with a target size: how the conditioning coder's quality was found
 
     @property
     def recon(self) -> np.ndarray:
@@ -151,7 +157,7 @@ def reconstruct_with_side_info(models: ModelSet, caption: str, fitted: FittedIma
     enc = encode_image(models, fitted.pixels, settings.method, settings.latent, fitted.content_box, settings.seed,
                        text.encodings, progress, monitor)
     return Reconstruction(name, caption, fitted, settings.method, [], enc.image, enc.psnr, enc.nfe_forward, enc.nfe_backward,
-                          enc.nfe_decode, enc.seconds, enc.seconds_decode, {}, enc.side, text.tokens.dropped[0])
+                          enc.nfe_decode, enc.seconds, enc.seconds_decode, {}, enc.side, text.tokens.dropped[0], enc.size_search)
 
 def reconstruct(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image",
                 progress: bool = False, monitor=None) -> Reconstruction:
