@@ -41,6 +41,8 @@ class PanelValues:
     cond_quality: int = 6
     iterations: int = 30
     seed: int = 0
+    lmbda: float = 0.0               # rate weight of the encoder's loss
+    target_bytes: int = 0            # the file must fit this many bytes (0: no target)
 
 def panel_settings(v: PanelValues) -> Settings:
     "The `Settings` a panel state stands for."
@@ -48,8 +50,9 @@ def panel_settings(v: PanelValues) -> Settings:
     if v.path.startswith("caption only"):
         return Settings(seed=v.seed, steps=v.steps, method="caption", prior="prior" if v.path.endswith("with prior") else "none")
     latent = LatentSettings(steps=v.steps, latent_size=v.latent_size if v.path.endswith("latent") else 0, cond_size=v.cond_size,
-                            latent_bits=v.latent_bits, cond_codec=CondCodec(v.cond_codec, v.cond_quality), iterations=v.iterations)
-    return Settings(seed=v.seed, method="optimized", latent=latent)
+                            latent_bits=v.latent_bits, cond_codec=CondCodec(v.cond_codec, v.cond_quality), iterations=v.iterations,
+                            lmbda=v.lmbda)
+    return Settings(seed=v.seed, method="optimized", latent=latent, target_bytes=v.target_bytes or None)
 
 # %% ../nbs/15_explorer.ipynb #9a0c7612
 def intermediate_pictures(c: Compressed) -> list:
@@ -141,6 +144,8 @@ class Explorer:
         self.cond_quality = W.IntSlider(value=v.cond_quality, min=1, max=8, description="cond. quality", style=style)
         self.iterations = W.IntSlider(value=v.iterations, min=1, max=200, description="iterations", style=style)
         self.seed = W.IntText(value=v.seed, description="seed", style=style)
+        self.lmbda = W.BoundedFloatText(value=v.lmbda, min=0, max=10, step=0.0005, description="rate weight λ", style=style)
+        self.target_bytes = W.BoundedIntText(value=v.target_bytes, min=0, max=1 << 24, description="target bytes (0: none)", style=style)
         self.device = W.Dropdown(options=self._devices(), description="device", style=style)
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.stop_button = W.Button(description="Stop", icon="stop", disabled=True)
@@ -165,7 +170,8 @@ class Explorer:
         "The whole control panel."
         controls = W.VBox([W.HBox([self.image, self.upload]), self.caption, self.typed, self.path,
                            W.HBox([W.VBox([self.steps, self.iterations, self.seed, self.device]),
-                                   W.VBox([self.latent_size, self.latent_bits, self.cond_size, self.cond_codec, self.cond_quality])]),
+                                   W.VBox([self.latent_size, self.latent_bits, self.cond_size, self.cond_codec, self.cond_quality]),
+                                   W.VBox([self.lmbda, self.target_bytes])]),
                            W.HBox([self.run_button, self.stop_button, self.progress, self.status])])
         return W.VBox([controls, self.numbers, self.panels_out, self.rd_out])
 
@@ -196,7 +202,8 @@ class Explorer:
     def values(self) -> PanelValues:
         "The panel's current settings."
         return PanelValues(self.path.value, self.steps.value, self.latent_size.value, self.cond_size.value, self.latent_bits.value,
-                           self.cond_codec.value, self.cond_quality.value, self.iterations.value, self.seed.value)
+                           self.cond_codec.value, self.cond_quality.value, self.iterations.value, self.seed.value,
+                           self.lmbda.value, self.target_bytes.value)
 
     def models(self) -> ModelSet:
         "The models on the chosen device (loaded on first use)."
