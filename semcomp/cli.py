@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, bd in doc["bd_rate"].items():
                 print(f"  {name}: BD-rate " + (f"{bd['bd_rate']:+.1f} %" if bd["bd_rate"] is not None else f"n/a ({bd['bd_rate_note']})")
                       + ", BD-PSNR " + (f"{bd['bd_psnr']:+.2f} dB" if bd["bd_psnr"] is not None else f"n/a ({bd['bd_psnr_note']})"))
+            for point, delta in doc.get("delta_psnr_vs_envelope", {}).items():
+                print(f"  {point}: ΔPSNR vs the downscale-code-enlarge envelope " + (f"{delta:+.2f} dB" if delta is not None else "n/a (outside its rates)"))
             return 1 if doc["failures"] else 0
         summary = run_folder(args.images, args.texts, args.out, args.models, settings, args.device, args.dtype,
                              args.trust_checkpoints, args.preset, progress=not args.quiet, force=args.force)

@@ -21,19 +21,19 @@ from .codec import compress
 from .metrics import image_metrics, format_metric
 
 # %% auto #0
-__all__ = ['CLASSICAL', 'LADDER', 'classical_encode', 'classical_decode', 'at_rate', 'classical_curves', 'OperatingPoint',
-           'default_points', 'pareto', 'bd_rate', 'rd_curves', 'evaluate', 'summarize', 'write_rd', 'replot',
-           'rd_figure']
+__all__ = ['CLASSICAL', 'LADDER', 'ENVELOPE_SCALES', 'classical_encode', 'classical_decode', 'at_rate', 'classical_curves',
+           'OperatingPoint', 'default_points', 'pareto', 'bd_rate', 'envelope_ladder', 'envelope_at',
+           'envelope_records', 'rd_curves', 'evaluate', 'summarize', 'write_rd', 'replot', 'rd_figure']
 
 # %% ../nbs/14_evaluation.ipynb #d0acc64e
 CLASSICAL = ("jpeg", "webp", "avif")
 
-def classical_encode(pixels: np.ndarray, codec: str, quality: int) -> bytes:
-    "Encode (h, w, 3) uint8 `pixels` with Pillow's `codec` ('jpeg', 'webp', 'avif') at `quality` (0–100)."
+def classical_encode(pixels: np.ndarray, codec: str, quality: int, avif_subsampling: str = "4:2:0") -> bytes:
+    "Encode (h, w, 3) uint8 `pixels` with Pillow's `codec` ('jpeg', 'webp', 'avif') at `quality` (0–100); AVIF with `avif_subsampling`."
     image, buf = Image.fromarray(pixels, "RGB"), io.BytesIO()
     if codec == "jpeg": image.save(buf, "JPEG", quality=max(1, quality), optimize=True)
     elif codec == "webp": image.save(buf, "WEBP", quality=quality, method=6)
-    elif codec == "avif": image.save(buf, "AVIF", quality=quality, speed=6)
+    elif codec == "avif": image.save(buf, "AVIF", quality=quality, speed=6, subsampling=avif_subsampling)
     else: raise ValueError(f"classical codec must be one of {CLASSICAL}, got {codec!r}")
     return buf.getvalue()
 
@@ -133,6 +133,48 @@ def bd_rate(anchor: dict, test: dict, metric: str = "psnr") -> dict:
         if note: out[f"{key}_note"] = note
     return out
 
+# %% ../nbs/14_evaluation.ipynb #851c4900
+ENVELOPE_SCALES = (1.0, 0.5, 0.25)
+
+def envelope_ladder(reference: np.ndarray, codecs=CLASSICAL, qualities=LADDER, model_size: tuple | None = None) -> list[dict]:
+    """Every file of `reference` (h, w, 3) coded by each of `codecs` at each quality, at each of `ENVELOPE_SCALES` of its size
+    and at `model_size` (w, h): Lanczos down, code (AVIF 4:4:4), decode, Lanczos up; scored at the reference's size."""
+    h, w = reference.shape[:2]
+    sizes = {f"×{s:g}": (max(1, round(w * s)), max(1, round(h * s))) for s in ENVELOPE_SCALES}
+    if model_size is not None: sizes[f"{model_size[0]}×{model_size[1]}"] = tuple(model_size)
+    rows = []
+    for label, size in sizes.items():
+        source = reference if size == (w, h) else np.asarray(Image.fromarray(reference).resize(size, Image.LANCZOS))
+        for codec in codecs:
+            for q in qualities:
+                data = classical_encode(source, codec, q, avif_subsampling="4:4:4")
+                decoded = classical_decode(data)
+                if size != (w, h): decoded = np.asarray(Image.fromarray(decoded).resize((w, h), Image.LANCZOS))
+                m = image_metrics(reference, decoded)
+                rows.append({"codec": codec, "scale": label, "quality": q, "bytes": len(data), "bpp": 8 * len(data) / (h * w),
+                             "psnr": m["psnr"], "ms_ssim": m["ms_ssim"]})
+    return rows
+
+def envelope_at(ladder: list[dict], bpp: float, metric: str = "psnr") -> float | None:
+    "The envelope of `ladder` (its Pareto front in `metric`) at `bpp`, interpolated linearly in log-rate; None outside its rates."
+    front = pareto([(r["bpp"], r[metric]) for r in ladder if r[metric] is not None and math.isfinite(r[metric])])
+    if front and bpp == front[0][0]: return float(front[0][1])
+    for (b0, m0), (b1, m1) in zip(front, front[1:]):
+        if b0 <= bpp <= b1:
+            f = (math.log(bpp) - math.log(b0)) / (math.log(b1) - math.log(b0))
+            return float(m0 + f * (m1 - m0))
+    return None
+
+def envelope_records(ladder: list[dict], semcomp_rows: list[dict]) -> list[dict]:
+    "For each semcomp record of one image: the envelope at its bpp (PSNR, MS-SSIM) and ΔPSNR = semcomp − envelope (None outside the ladder's rates)."
+    out = []
+    for r in semcomp_rows:
+        if r["method"] == "caption": continue
+        env = {m: envelope_at(ladder, r["bpp"], m) for m in ("psnr", "ms_ssim")}
+        out.append({"image": r["image"], "point": r["point"], "codec": "envelope", "bpp": r["bpp"], "bytes": r["bytes"], **env, "ssim": None,
+                    "delta_psnr": None if env["psnr"] is None or r["psnr"] is None else r["psnr"] - env["psnr"]})
+    return out
+
 # %% ../nbs/14_evaluation.ipynb #bb3c28ca
 def _curve(records: list, names: list) -> dict:
     "Mean bpp and metrics per operating point over the images, for the points where every image has a record."
@@ -167,7 +209,7 @@ def evaluate(models: ModelSet, images="images", texts="texts", out="result", poi
     base = base or Settings()
     points = points or default_points(models.output_size)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    records, names, failures = [], [], []
+    records, names, failures, ladders = [], [], [], {}
     for job in tqdm(find_jobs(images, texts), desc="images", disable=not progress):
         try: caption, original = pick_caption(job.text_path, base.caption_index)[0], load_rgb(job.image_path)
         except (ImageLoadError, CaptionError) as e:
@@ -189,18 +231,24 @@ def evaluate(models: ModelSet, images="images", texts="texts", out="result", poi
                     if hit is None: records.append({**row, "bytes": None, "bpp": None, "psnr": None, "ms_ssim": None, "ssim": None, "reachable": False})
                     else: records.append({**row, **{k: v for k, v in hit.items() if k != "image"}, "reachable": True})
         s = [x for x in records if x["image"] == job.name and x["codec"] == "semcomp"]
+        ladders[job.name] = envelope_ladder(c.reference, codecs, model_size=(r - l, b - t))
+        records += envelope_records(ladders[job.name], s)
         log(f"{job.name}: " + "; ".join(f"{x['point']} {x['bpp']:.4f} bpp {format_metric(x['psnr'])} dB" for x in s))
     doc = {"created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "model": models.description, "model_trained": models.trained, "model_fingerprint": models.fingerprint().hex(),
            "base_settings": dataclasses.asdict(base), "points": [dataclasses.asdict(p) for p in points], "codecs": list(codecs),
-           "images": names, "failures": failures, "versions": package_versions(), "records": records}
+           "images": names, "failures": failures, "versions": package_versions(), "records": records, "envelope_ladders": ladders}
     return write_rd(summarize(doc), out)
 
 def summarize(doc: dict) -> dict:
     "`doc` with its curves and BD numbers (re)computed from its records."
     curves = rd_curves(doc["records"], doc["images"])
     bd = {f"semcomp vs {codec}": bd_rate(curves[codec], curves["semcomp"]) for codec in curves if not codec.startswith("semcomp")}
-    return {**doc, "curves": curves, "bd_rate": bd}
+    delta = {}
+    for point in dict.fromkeys(r["point"] for r in doc["records"] if r["codec"] == "envelope"):
+        values = [r["delta_psnr"] for r in doc["records"] if r["codec"] == "envelope" and r["point"] == point]
+        delta[point] = float(np.mean(values)) if values and None not in values else None
+    return {**doc, "curves": curves, "bd_rate": bd, "delta_psnr_vs_envelope": delta}
 
 def write_rd(doc: dict, out: str | Path) -> dict:
     "Write `rd.json` and `rd.png` to `out` (atomically); return `doc`."
@@ -218,7 +266,7 @@ def replot(path: str | Path) -> dict:
 def rd_figure(doc: dict) -> Figure:
     "Rate–distortion curves of an `evaluate` document: PSNR and MS-SSIM against bpp (log axis)."
     fig = Figure(figsize=(12, 4.6), dpi=100)
-    styles = {"jpeg": "tab:orange", "webp": "tab:green", "avif": "tab:red"}
+    styles = {"jpeg": "tab:orange", "webp": "tab:green", "avif": "tab:red", "envelope": "black"}
     for i, metric in enumerate(("psnr", "ms_ssim")):
         ax = fig.add_subplot(1, 2, i + 1)
         for name, curve in doc["curves"].items():
