@@ -88,14 +88,15 @@ class OperatingPoint:
     cond: CondCodec = CondCodec()
     latent_size: int = 0             # 0: no latent (seeded noise)
     latent_bits: int = 6
+    lmbda: float = 0.0               # rate weight of the encoder's loss
 
     def settings(self, base: Settings) -> Settings:
-        "`base` with this point's method, conditioning codec and latent."
-        latent = dataclasses.replace(base.latent, cond_codec=self.cond, latent_size=self.latent_size, latent_bits=self.latent_bits)
+        "`base` with this point's method, conditioning codec, latent and rate weight."
+        latent = dataclasses.replace(base.latent, cond_codec=self.cond, latent_size=self.latent_size, latent_bits=self.latent_bits, lmbda=self.lmbda)
         return dataclasses.replace(base, method=self.method, latent=latent)
 
 def default_points(output_size: int) -> list[OperatingPoint]:
-    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders."
+    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs — semcomp's λ curve."
     r = output_size // 4
     return [OperatingPoint("caption only", "caption"),
             OperatingPoint("cond dpcm 2b", cond=CondCodec("dpcm", 2)),
@@ -104,7 +105,10 @@ def default_points(output_size: int) -> list[OperatingPoint]:
             OperatingPoint(f"cond 4b + latent {r // 2}² 4b", cond=CondCodec("dpcm", 4), latent_size=r // 2, latent_bits=4),
             OperatingPoint(f"cond 6b + latent {r}² 4b", cond=CondCodec("dpcm", 6), latent_size=r, latent_bits=4),
             OperatingPoint(f"cond 6b + latent {r}² 6b", cond=CondCodec("dpcm", 6), latent_size=r, latent_bits=6),
-            OperatingPoint(f"cond webp q50 + latent {r}² 4b", cond=CondCodec("webp", 50), latent_size=r, latent_bits=4)]
+            OperatingPoint(f"cond webp q50 + latent {r}² 4b", cond=CondCodec("webp", 50), latent_size=r, latent_bits=4),
+            OperatingPoint(f"dct q60 λ.004 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.004),
+            OperatingPoint(f"dct q60 λ.001 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.001),
+            OperatingPoint(f"dct q80 λ.0005 + latent {r}² 4b", cond=CondCodec("dct", 80), latent_size=r, latent_bits=4, lmbda=0.0005)]
 
 # %% ../nbs/14_evaluation.ipynb #57b21e28
 def pareto(points: list[tuple]) -> list[tuple]:
