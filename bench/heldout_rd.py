@@ -1,0 +1,81 @@
+"""Benchmark: `semcomp eval` on held-out photos given at the models' output size (64² for the demo models) — semcomp's
+current coder and its λ curve against JPEG/WebP/AVIF and the "downscale, code, enlarge" envelope.
+
+    .venv/bin/python bench/heldout_rd.py [--photos chelsea coins ...] [--iterations 15] [--out result/heldout]
+    .venv/bin/python bench/heldout_rd.py --merge result/heldout_a result/heldout_b --out result/heldout
+
+Every photo named (default: all held-out photos of semcomp/weights/photos.json) is centre-cropped and Lanczos-resized to
+64², written with its manifest description as caption to a temporary images/ + texts/ pair, and evaluated with
+`semcomp.evaluation.evaluate` at the points below (each a real compress/decompress; `--iterations` encoder passes).
+`--merge` joins the records of several such runs (disjoint photos, same points and settings) into one rd.json / rd.png,
+so a long run can be split between processes.
+"""
+import argparse, json, sys, tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from semcomp.bitstream import CondCodec
+from semcomp.core import fit_image
+from semcomp.evaluation import OperatingPoint, bd_rate, evaluate, summarize, write_rd
+import numpy as np
+from semcomp.latent import LatentSettings
+from semcomp.models import demo_model_set
+from semcomp.pipeline import Settings
+from semcomp.train import fetch_photos, load_manifest, split_photos
+
+POINTS = [OperatingPoint("cond dpcm 4b", cond=CondCodec("dpcm", 4)),
+          OperatingPoint("cond 4b + latent 8² 4b", cond=CondCodec("dpcm", 4), latent_size=8, latent_bits=4),
+          OperatingPoint("cond 6b + latent 16² 4b (default)", cond=CondCodec("dpcm", 6), latent_size=16, latent_bits=4),
+          OperatingPoint("dct q60 λ.004 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.004),
+          OperatingPoint("dct q60 λ.001 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.001),
+          OperatingPoint("dct q80 λ.0005 + latent 16² 4b", cond=CondCodec("dct", 80), latent_size=16, latent_bits=4, lmbda=0.0005)]
+
+
+def merge(folders: list, out: Path) -> dict:
+    docs = [json.loads((Path(f) / "rd.json").read_text(encoding="utf-8")) for f in folders]
+    doc = {**docs[0], "images": [n for d in docs for n in d["images"]], "failures": [x for d in docs for x in d["failures"]],
+           "records": [r for d in docs for r in d["records"]],
+           "envelope_ladders": {k: v for d in docs for k, v in d.get("envelope_ladders", {}).items()}}
+    return write_rd(summarize(doc), out)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--photos", nargs="*"); p.add_argument("--iterations", type=int, default=15)
+    p.add_argument("--merge", nargs="*"); p.add_argument("--out", type=Path, default=Path("result/heldout"))
+    args = p.parse_args(argv)
+    if args.merge: doc = merge(args.merge, args.out)
+    else:
+        _, held = split_photos(fetch_photos())
+        why = {e["name"]: e["why"] for e in load_manifest()}
+        names = args.photos or list(held)
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp); (tmp / "images").mkdir(); (tmp / "texts").mkdir()
+            for name in names:
+                Image.fromarray(fit_image(Image.fromarray(held[name]), 64, "crop").pixels).save(tmp / "images" / f"{name}.png")
+                (tmp / "texts" / f"{name}.txt").write_text(why[name] + "\n", encoding="utf-8")
+            doc = evaluate(demo_model_set(), tmp / "images", tmp / "texts", args.out, POINTS,
+                           Settings(latent=LatentSettings(iterations=args.iterations)))
+    print(f"{len(doc['images'])} photos:", ", ".join(doc["images"]))
+    for name, curve in doc["curves"].items():
+        print(f"{name:22s} " + ", ".join(f"{b:.3f} bpp {q:.2f} dB" for b, q in zip(curve["bpp"], curve["psnr"])))
+    for point, delta in doc["delta_psnr_vs_envelope"].items(): print(f"ΔPSNR vs envelope  {point:34s} " + ("n/a" if delta is None else f"{delta:+.2f} dB"))
+    for name, bd in doc["bd_rate"].items(): print(name, {k: (round(v, 2) if isinstance(v, float) else v) for k, v in bd.items() if not k.endswith("note")})
+    families = {}
+    for family, prefix in (("current coder (dpcm, λ 0)", "cond"), ("dct + rate term (λ curve)", "dct")):
+        pts = [pt.label for pt in POINTS if pt.label.startswith(prefix)]
+        def mean(codec, key, point): return float(np.mean([r[key] for r in doc["records"] if r["codec"] == codec and r["point"] == point]))
+        ok = [pt for pt in pts if all(r[k] is not None for r in doc["records"] if r["point"] == pt and r["codec"] in ("semcomp", "envelope") for k in ("psnr",))]
+        curve = {"points": ok, "bpp": [mean("semcomp", "bpp", pt) for pt in ok], "psnr": [mean("semcomp", "psnr", pt) for pt in ok],
+                 "ms_ssim": [mean("semcomp", "ms_ssim", pt) for pt in ok]}
+        env = {"bpp": curve["bpp"], "psnr": [mean("envelope", "psnr", pt) for pt in ok]}
+        families[family] = {"curve": curve, "envelope": env, "vs_envelope": bd_rate(env, curve)}
+        print(family, json.dumps(families[family], default=lambda x: round(x, 3)))
+    doc["families"] = families
+    write_rd(doc, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
