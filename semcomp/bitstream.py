@@ -264,7 +264,7 @@ def _double(p: torch.Tensor) -> torch.Tensor:
 
 def dct_analyse(rgb: torch.Tensor, quality: int, sub: bool) -> list[torch.Tensor]:
     "(side, side, 3) RGB in 8-bit units → per plane (Y, Cb, Cr) the unquantised coefficients in steps, (blocks, b·b) in zigzag order."
-    side, b = rgb.shape[0], DCT_BLOCK
+    b = DCT_BLOCK
     D = torch.as_tensor(dct_matrix(b)).to(rgb)
     rows, cols = _zigzag_index()
     planes = rgb_to_ycbcr(rgb)

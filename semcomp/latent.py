@@ -19,8 +19,8 @@ from .sampler import unet_stage, sample_unet, ddim_sample, ddim_invert, ddim_ste
 from .upsampler import lowres_condition, upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
-from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, cond_roundtrip,
-                               latent_roundtrip, dct_quantise, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct, latent_rate)
+from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, latent_roundtrip,
+                               dct_quantise, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct, latent_rate)
 
 # %% auto #0
 __all__ = ['METHODS', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',
@@ -185,9 +185,9 @@ def _crop(x: torch.Tensor, box: tuple) -> torch.Tensor:
 
 class CondParameters:
     """The conditioning image as the encoder optimises it: pixels in [0, 1] for every coder, or — for the `dct` coder — its
-    DCT coefficients in steps (continuous, starting from the coder's own quantisation), the domain that coder quantises. `coded(payload)` is the image the decoder will
-    see (the file's, exactly) with straight-through gradients; `payload()` its `cond` component now; `bits()` its
-    differentiable rate (dct only; None for the other coders, whose rate is not modelled)."""
+    DCT coefficients in steps (continuous, starting from the coder's own quantisation), the domain that coder quantises.
+    `payload()` is its `cond` component now, `coded(payload)` the image the decoder will see (the file's, exactly) with
+    straight-through gradients, `bits()` its differentiable rate (dct only; None for the other coders, whose rate is not modelled)."""
     def __init__(self, cond: np.ndarray, codec: CondCodec, device, lr: float):
         self.codec, self.side, self.device = codec, cond.shape[0], device
         self.dct = codec.format == "dct"
