@@ -25,8 +25,8 @@ from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode
 # %% auto #0
 __all__ = ['METHODS', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',
            'conditioning_input', 'start_noise', 'decode_side_info', 'invert_unet', 'invert_latent', 'transmit',
-           'side_bytes', 'fit_cond_quality', 'Encoded', 'straight_through', 'coded_latent', 'CondParameters',
-           'optimize_side_info', 'reference_side_info', 'encode_image', 'latent_picture']
+           'side_bytes', 'fit_cond_quality', 'fit_side_size', 'Encoded', 'straight_through', 'coded_latent',
+           'CondParameters', 'optimize_side_info', 'reference_side_info', 'encode_image', 'latent_picture']
 
 # %% ../nbs/10_latent.ipynb #cf921534
 METHODS = ("caption", "inversion", "optimized", "reference")   # 'caption': no side information
@@ -154,6 +154,27 @@ def fit_cond_quality(cond: np.ndarray, latent: torch.Tensor | None, settings: La
     return dataclasses.replace(settings, cond_codec=CondCodec(fmt, low)), {"budget_bytes": budget, "quality": low, "trials": len(trials),
                                                                            "unet_evaluations": 0, "first_pass_bytes": trials[low]}
 
+def fit_side_size(cond: np.ndarray, x_full: torch.Tensor | None, settings: LatentSettings, output_size: int) -> tuple:
+    """Side information that fits `settings.max_side_bytes`: the requested latent resolution, else half, a quarter or none
+    (pooled from the inverted `x_full`), each with the highest conditioning quality that fits (`fit_cond_quality`). The first
+    resolution that keeps at least a third of the coder's quality range wins, else the one with the highest quality.
+    Returns (settings, latent or None, what the search did); a `ValueError` if nothing fits."""
+    r = settings.latent_resolution(output_size) if x_full is not None else 0
+    low, high = QUALITY_RANGES[settings.cond_codec.format]
+    options, trials = [], 0
+    for s in dict.fromkeys([r, r // 2, r // 4, 0] if r else [0]):
+        latent = pool_latent(x_full, s) if s else None
+        try: fitted, search = fit_cond_quality(cond, latent, dataclasses.replace(settings, latent_size=s))
+        except ValueError: trials += 1; continue
+        trials += search["trials"]; options.append((fitted, latent, search))
+        if search["quality"] >= low + (high - low) // 3: break
+    if not options:
+        n = side_bytes(transmit(cond, None, dataclasses.replace(settings, cond_codec=CondCodec(settings.cond_codec.format, low))))
+        raise ValueError(f"the side information does not fit {settings.max_side_bytes} bytes even without a latent: the conditioning image "
+                         f"alone takes {n} bytes at the {settings.cond_codec.format} coder's lowest quality ({low}); try another coder or a smaller --cond-size")
+    fitted, latent, search = max(options, key=lambda o: o[2]["quality"]) if options[-1][2]["quality"] < low + (high - low) // 3 else options[-1]
+    return fitted, latent, {**search, "trials": trials, "latent_size": fitted.latent_size, "requested_latent_size": r}
+
 # %% ../nbs/10_latent.ipynb #9e3c2d59
 @dataclass
 class Encoded:
@@ -168,7 +189,7 @@ class Encoded:
     nfe_decode: int = 0              # decoder: unet forwards
     seconds_decode: float = 0.0
     steps: int = 0                   # the decoder's DDIM steps
-    size_search: dict = field(default_factory=dict)   # with a size budget: the quality search (`fit_cond_quality`)
+    size_search: dict = field(default_factory=dict)   # with a size budget: what `fit_side_size` chose and tried
 
 def straight_through(x: torch.Tensor, coded: torch.Tensor) -> torch.Tensor:
     "`coded` (what the decoder will see of `x`) in the forward pass, exactly; gradients pass straight through to `x`."
@@ -215,7 +236,7 @@ def optimize_side_info(models, target01: torch.Tensor, init: SideInfo, settings:
     """Optimise the conditioning image (and optionally the latent) end to end through the sampler; return (best side info,
     history, NFE fwd, NFE bwd). With `settings.lmbda` > 0 the loss is MSE + λ · bits / pixels and the best pass is the one
     with the lowest MSE + λ · (the file's bits) / pixels; with λ = 0 the one with the best PSNR. With `settings.max_side_bytes`
-    only passes whose payloads fit count (the first must: `fit_cond_quality` chooses the quality so)."""
+    only passes whose payloads fit count (the first must: `fit_side_size` chooses the quality and latent so)."""
     index, _, size = last_unet(models)
     target = target01.to(models.device)
     target8 = to_uint8(target)
@@ -257,7 +278,7 @@ def optimize_side_info(models, target01: torch.Tensor, init: SideInfo, settings:
                 opt.zero_grad(); loss.backward(); opt.step(); bwd += settings.steps
         fwd += calls[0]
         if done: break
-    assert best[1].cond_payload, "no pass fitted the size budget"   # the first always does: `fit_cond_quality` sized it
+    assert best[1].cond_payload, "no pass fitted the size budget"   # the first always does: `fit_side_size` sized it
     return best[1], history, fwd, bwd
 
 # %% ../nbs/10_latent.ipynb #38d92118
@@ -317,7 +338,7 @@ def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", s
         if settings.latent_resolution(size):
             x_full, fwd = invert_latent(models, target, to_tensor(cond, models.device), settings.steps, settings.inversion_iters, text_encodings)
             latent = pool_latent(x_full, settings.latent_resolution(size))
-        if settings.max_side_bytes is not None: settings, search = fit_cond_quality(cond, latent, settings)
+        if settings.max_side_bytes is not None: settings, latent, search = fit_side_size(cond, x_full if latent is not None else None, settings, size)
         if method == "optimized":
             side, history, f, bwd = optimize_side_info(models, target, SideInfo(cond, latent), settings, box, seed, text_encodings, progress, monitor)
             fwd += f
