@@ -17,24 +17,14 @@ import numpy as np
 from PIL import Image
 
 from semcomp.codec import compress
-from semcomp.core import atomic_write_bytes, fit_image, seeded_noise, to_tensor, to_uint8
+from semcomp.core import atomic_write_bytes, fit_image
 from semcomp.latent import LatentSettings
 from semcomp.metrics import mean_psnr, psnr
 from semcomp.models import DEMO_WEIGHTS, demo_model_set
 from semcomp.pipeline import Settings, machine_info, package_versions
-from semcomp.sampler import sample_unet
-from semcomp.train import coded_thumbnail, fetch_photos, load_manifest, split_photos
-from semcomp.upsampler import lowres_condition
+from semcomp.train import coded_thumbnail, fetch_photos, load_manifest, split_photos, upsample_thumbnail
 
 RUNS = [(1, 1.0), (2, 1.0), (3, 1.0), (5, 1.0), (10, 1.0), (25, 1.0), (10, 0.5), (10, 0.0)]
-
-
-def upsample(decoder, low: np.ndarray, steps: int, scale: float, seed: int = 0) -> np.ndarray:
-    "The last unet from the codec's seeded noise × `scale`, `steps` DDIM steps (scale 1: `semcomp.train.upsample_thumbnail`)."
-    index, size = decoder.num_unets - 1, decoder.image_sizes[-1]
-    x_T = seeded_noise((1, 3, size, size), seed, f"upsampler-{index + 1}") * scale
-    r = sample_unet(decoder, index, x_T, steps, lowres_cond_img=lowres_condition(to_tensor(low), size))
-    return to_uint8(((r.x0 + 1) / 2).clamp(0, 1))
 
 
 def main(argv=None) -> int:
@@ -51,7 +41,7 @@ def main(argv=None) -> int:
         low = coded_thumbnail(target, 16)
         row = {"name": name, "bicubic": psnr(target, np.asarray(Image.fromarray(low).resize((64, 64), Image.BICUBIC))),
                "lanczos": psnr(target, np.asarray(Image.fromarray(low).resize((64, 64), Image.LANCZOS)))}
-        for steps, scale in RUNS: row[f"{steps} steps, noise x{scale:g}"] = psnr(target, upsample(models.decoder, low, steps, scale))
+        for steps, scale in RUNS: row[f"{steps} steps, noise x{scale:g}"] = psnr(target, upsample_thumbnail(models.decoder, low, steps, 0, scale))
         rows.append(row); print(name, {k: round(v, 2) for k, v in row.items() if k != "name"}, flush=True)
     mean = {k: mean_psnr([r[k] for r in rows]) for k in rows[0] if k != "name"}
     codec = []

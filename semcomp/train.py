@@ -231,11 +231,11 @@ def coded_thumbnail(target: np.ndarray, size: int, codec: CondCodec | None = Con
     low = to_uint8(area_downsample(to_tensor(target), size))
     return low if codec is None else cond_roundtrip(low, codec)
 
-def upsample_thumbnail(decoder, low: np.ndarray, steps: int = 10, seed: int = 0) -> np.ndarray:
-    "The last unet's reconstruction of a uint8 thumbnail: `steps` deterministic DDIM steps from the seeded noise the codec uses."
+def upsample_thumbnail(decoder, low: np.ndarray, steps: int = 10, seed: int = 0, noise_scale: float = 1.0) -> np.ndarray:
+    "The last unet's reconstruction of a uint8 thumbnail: `steps` deterministic DDIM steps from the seeded noise the codec uses (× `noise_scale`)."
     index = decoder.num_unets - 1
     size = decoder.image_sizes[index]
-    x_T = seeded_noise((1, 3, size, size), seed, f"upsampler-{index + 1}")   # `upsampler.upsampler_noise`'s draw
+    x_T = seeded_noise((1, 3, size, size), seed, f"upsampler-{index + 1}") * noise_scale   # `upsampler.upsampler_noise`'s draw
     r = sample_unet(decoder, index, x_T, steps, lowres_cond_img=lowres_condition(to_tensor(low), size))
     return to_uint8(((r.x0 + 1) / 2).clamp(0, 1))
 
