@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #49fbd594
 from __future__ import annotations
-import io, os, tempfile, warnings
+import io, os, re, tempfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # %% auto #0
 __all__ = ['DTYPES', 'FIT_POLICIES', 'resolve_device', 'resolve_dtype', 'seeded_generator', 'seeded_noise', 'ImageLoadError',
            'load_rgb', 'FitGeometry', 'fit_geometry', 'FittedImage', 'crop_to_box', 'fit_image', 'restore_original',
-           'to_tensor', 'to_uint8', 'atomic_write_bytes', 'save_png']
+           'to_tensor', 'to_uint8', 'atomic_write_bytes', 'save_png', 'source_link', 'show_doc_renderer']
 
 # %% ../nbs/00_core.ipynb #569cdbe0
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -195,3 +195,20 @@ def save_png(pixels: np.ndarray, path: str | Path) -> Path:
         raise ValueError(f"save_png needs (h, w, 3) uint8 pixels, got {pixels.dtype} {pixels.shape}")
     buf = io.BytesIO(); Image.fromarray(pixels, "RGB").save(buf, format="PNG")
     return atomic_write_bytes(path, buf.getvalue())
+
+# %% ../nbs/00_core.ipynb #e7ebb90d
+def source_link(name: str) -> str:
+    "An HTML link to where the symbol `name` (as nbdev names it: `semcomp.core.save_png`) is defined: `../semcomp/<module>.py#L<line>`, relative to `nbs/`; '' if it is not semcomp's."
+    from nbdev.doclinks import NbdevLookup
+    url = NbdevLookup().code(name) or ""
+    m = re.search(r"/(semcomp/\w+\.py)(#L\d+)?$", url)
+    return f'<a class="source-link" href="../{m.group(1)}{m.group(2) or ""}" style="float:right; font-size:smaller">source</a>' if m else ""
+
+def show_doc_renderer(sym, name: str | None = None, title_level: int = 3):
+    "nbdev's `show_doc` output (signature, docstring, parameters) with `source_link` instead of a Quarto link (`renderer` in settings.ini)."
+    from fastcore.docments import MarkdownRenderer
+    class Rendered(MarkdownRenderer):
+        def _repr_markdown_(self):
+            link = source_link(self.fn)
+            return "---\n\n" + (f"{link}\n\n" if link else "") + f"{'#' * self.title_level} {self.nm}\n\n" + super()._repr_markdown_()
+    return Rendered(sym, name=name, title_level=title_level)

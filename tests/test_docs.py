@@ -1,5 +1,5 @@
 "The documentation site: one page per notebook, pipeline order, plots as images, hidden cells hidden, every local link resolves."
-import re, subprocess, sys
+import html, re, subprocess, sys
 
 from conftest import ROOT
 
@@ -28,14 +28,43 @@ def test_every_notebook_has_a_page_in_pipeline_order():
     assert nav == names                                                   # every page, in order, in the navigation
 
 
+def text_of(page) -> str:
+    "What a reader sees of a page, roughly: its HTML without tags (syntax highlighting splits code into spans)."
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
 def test_pages_show_plots_and_hide_hidden_cells():
     folder = site()
     for name in ("latent", "explorer", "evaluation", "pipeline"):
         assert "<img" in (folder / f"{name}.html").read_text(), name      # matplotlib figures are embedded images
-    for page in folder.glob("*.html"):
-        text = page.read_text()
+    for name in [build_docs.page_name(p) for p in build_docs.notebooks()]:
+        page = folder / f"{name}.html"
+        text = text_of(page)
         assert "from nbdev.showdoc import show_doc" not in text, page.name  # `#| hide` cells are not shown
-        assert "#| export" not in text and "#| default_exp" not in text, page.name
+        assert not re.search(r"^\s*#\|", text, re.M), page.name                 # no directive line in any code shown
+        assert "output-file:" not in text and "{target=" not in text, page.name   # no front matter, no Quarto attributes
+        assert not re.search(r"<script|<link[^>]+href=\"https?:", page.read_text()), page.name   # nothing loaded from outside
+    assert "<math" in (folder / "sampler.html").read_text() and "$$" not in text_of(folder / "sampler.html")
+    core = (folder / "core.html").read_text()
+    assert re.search(r'<h1 id="core">core', core) and "<title>semcomp — core</title>" in core     # title from the front matter
+    link = re.search(r'class="source-link" href="(core\.py\.html)#(L-\d+)"', core)
+    assert link and f'id="{link.group(2)}"' in (folder / link.group(1)).read_text()            # the source link opens the shipped source
+
+
+def test_a_failing_notebook_still_gets_the_other_pages_written(tmp_path, monkeypatch):
+    import nbformat
+    nbs = tmp_path / "nbs"; nbs.mkdir()
+    def notebook(name, *cells):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {name}\n\n> a summary")] + [nbformat.v4.new_code_cell(c) for c in cells])
+        nbformat.write(nb, nbs / f"{name}.ipynb")
+    notebook("index", "x = 1")
+    notebook("01_good", "print(1 + 1)")
+    notebook("02_bad", "y = 2", "raise ValueError('broken on purpose')")
+    monkeypatch.setattr(build_docs, "NBS", nbs)
+    written, failures = build_docs.build(tmp_path / "site", log=lambda *a: None)
+    assert sorted(p.name for p in written) == ["good.html", "index.html"]
+    assert len(failures) == 1 and "02_bad.ipynb" in failures[0] and "raise ValueError" in failures[0] and "#2" in failures[0]
+    assert "<h1" in (tmp_path / "site" / "good.html").read_text()
 
 
 def test_every_local_link_and_anchor_resolves():

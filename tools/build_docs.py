@@ -41,20 +41,29 @@ def execute(path: Path):
     from execnb.shell import CaptureShell
     from fastcore.xtras import working_directory
     from nbdev.process import NBProcessor
-    from nbdev.processors import FrontmatterProc
-    nb = NBProcessor(path, procs=FrontmatterProc, process=True).nb
+    from nbdev.processors import FrontmatterProc, add_show_docs
+    # directives stay in the source (they are comments) so that `process` sees them again; `add_show_docs` documents
+    # every exported symbol that has no show_doc cell, as nbdev_docs does
+    from fastcore.basics import AttrDict
+    nb = NBProcessor(path, procs=[FrontmatterProc, add_show_docs], process=True, rm_directives=False).nb
+    for cell in nb.cells: cell.metadata = AttrDict(cell.get("metadata") or {})   # the added cells' metadata is a plain dict
+    running = []
 
     def no_eval(cell):
         if cell.cell_type != "code": return True
         directives = getattr(cell, "directives_", {}) or {}
         if directives.get("eval:", [""])[0].lower() == "false": return True
-        return bool(SKIP_FLAGS & set(directives))
+        if SKIP_FLAGS & set(directives): return True
+        running[:] = [cell]
+        return False
 
     shell = CaptureShell(path)
     with working_directory(path.parent):
         try: shell.run_all(nb, exc_stop=True, preproc=no_eval)
         except Exception as e:
-            raise NotebookError(f"{path.name} failed:\n{shell.prettytb(fname=path)}") from e
+            cell = running[0] if running else None
+            where = f"cell {cell.get('id', '?')} (#{cell.idx_}): {cell.source.strip().splitlines()[0][:100] if cell.source.strip() else ''}" if cell else "?"
+            raise NotebookError(f"{path.name}, {where}\n{shell.prettytb(fname=path)}") from e
     return nb
 
 
@@ -63,14 +72,50 @@ class NotebookError(RuntimeError):
 
 
 def process(nb):
-    "nbdev's processors for docs (directives, hide, show_doc, API links)."
+    "nbdev's processors for docs (front matter, directives, `#| hide`, `#| export`, show_doc, API links)."
     from nbdev.processors import FilterDefaults
 
     class AlreadyExecuted(FilterDefaults):   # outputs (show_doc's included) come from `execute`: do not run cells again
         def base_procs(self):
             return [p for p in super().base_procs() if p.__name__ not in ("exec_show_docs", "add_show_docs")]
+    front = dict(getattr(nb, "frontmatter_", {}) or {})
     AlreadyExecuted()(nb)
+    nb.cells = [c for c in nb.cells if "source" in c]          # nbdev's `hide_`/`rm_export` delete a hidden cell's source
+    for cell in nb.cells:                                        # the directives nbconvert must honour, as cell tags
+        d, tags = cell.get("directives_") or {}, cell.setdefault("metadata", {}).setdefault("tags", [])
+        if cell.cell_type != "code": continue
+        if d.get("echo:", [""])[0].lower() == "false" or "hide_input" in d: tags.append("remove_input")
+        if d.get("output:", [""])[0].lower() == "false": cell.outputs = []        # live widgets: nothing static to show
+    nb.frontmatter_ = {**front, **(getattr(nb, "frontmatter_", {}) or {})}
     return nb
+
+
+MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$\w])\$([^$\n]+?)\$(?!\w)", re.S)   # $$display$$ or $inline$
+CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
+
+
+def protect_math(markdown: str, formulas: list) -> str:
+    "Replace each TeX formula outside code in `markdown` by a placeholder; append (tex, display) to `formulas`."
+    def hold(m):
+        formulas.append((m.group(1) if m.group(1) is not None else m.group(2), m.group(1) is not None))
+        return f"SCMATH{len(formulas) - 1}Z"
+    return "".join(part if i % 2 else MATH.sub(hold, part) for i, part in enumerate(CODE.split(markdown)))
+
+
+def mathml(tex: str, display: bool) -> str:
+    "TeX → MathML (rendered by the browser itself: no script, no network)."
+    from latex2mathml.converter import convert
+    try: return convert(tex.strip(), display="block" if display else "inline")
+    except Exception as e: raise ValueError(f"formula {tex!r} cannot be converted to MathML: {e}") from e
+
+
+def header_markdown(front: dict) -> str:
+    "The page's title and summary, from nbdev's front matter (what nbdev's own sites show at the top)."
+    return f"# {front.get('title', 'untitled')}\n\n> {front['description']}" if front.get("description") else f"# {front.get('title', 'untitled')}"
+
+
+def is_blank_stream(output) -> bool:
+    return output.get("output_type") == "stream" and not "".join(output.get("text", "")).strip()
 
 
 def to_html(nb, doc_prefix: str) -> tuple[str, str]:
@@ -78,16 +123,23 @@ def to_html(nb, doc_prefix: str) -> tuple[str, str]:
     import nbformat
     from execnb.nbio import nb2str
     from nbconvert import HTMLExporter
+    front = dict(getattr(nb, "frontmatter_", {}) or {})
     node = nbformat.reads(nb2str(nb), as_version=4)
+    node.cells = [c for c in node.cells if not (c.cell_type == "raw" and c.source.startswith("---"))          # front matter
+                  and not (c.cell_type == "markdown" and c.source.strip().startswith("<!-- WARNING"))]   # nbdev's note to editors
+    node.cells.insert(0, nbformat.v4.new_markdown_cell(header_markdown(front)))
+    formulas = []
     for cell in node.cells:
+        if cell.cell_type == "markdown": cell.source = protect_math(cell.source, formulas); continue
         if cell.cell_type != "code": continue
         lines = cell.source.splitlines()
-        directives = [l for l in lines if l.startswith("#|")]
+        directives = [l for l in lines if l.startswith("#|")]        # what nbdev's processors add (show_doc: echo: false)
         cell.source = "\n".join(l for l in lines if not l.startswith("#|")).strip()
+        tags = cell.metadata.setdefault("tags", [])
         if any(re.match(r"#\|\s*(echo:\s*false|hide_input)", d) for d in directives) or cell.source.startswith("show_doc("):
-            cell.metadata.setdefault("tags", []).append("remove_input")
-        if any(re.match(r"#\|\s*output:\s*false", d) for d in directives): cell.outputs = []   # live widgets: nothing static to show
-        if not cell.source and not cell.outputs: cell.metadata.setdefault("tags", []).append("remove_cell")
+            tags.append("remove_input")
+        cell.outputs = [o for o in cell.outputs if not is_blank_stream(o)]                   # no empty output boxes
+        if (not cell.source or "remove_input" in tags) and not cell.outputs: tags.append("remove_cell")
     from traitlets.config import Config
     c = Config()
     c.TagRemovePreprocessor.enabled = True
@@ -97,7 +149,39 @@ def to_html(nb, doc_prefix: str) -> tuple[str, str]:
     exporter = HTMLExporter(config=c, template_name="classic")
     body, _ = exporter.from_notebook_node(node)
     body = body.replace(doc_prefix, "")          # nbdev's API links point at the online site: make them local
-    return body, title_of(node)
+    body = re.sub(r"SCMATH(\d+)Z", lambda m: mathml(*formulas[int(m.group(1))]), body)
+    return self_contained(body), front.get("title") or title_of(node)
+
+
+def self_contained(body: str) -> str:
+    "No request leaves the site: drop the template's scripts (require.js, jQuery, MathJax, mermaid, widget manager) and remote CSS."
+    body = re.sub(r"<script\b[^>]*>.*?</script>\s*", "", body, flags=re.S | re.I)
+    body = re.sub(r"<link\b[^>]*href=\"(https?:)?//[^\"]*\"[^>]*>\s*", "", body, flags=re.I)
+    return re.sub(r"\{target=&quot;_blank&quot;[^}]*\}|\{target=\"_blank\"[^}]*\}", "", body)   # a Quarto attribute nbconvert does not know
+
+
+SOURCE_LINK = re.compile(r'href="\.\./semcomp/(\w+)\.py(?:#L(\d+))?"')
+
+
+def link_sources(body: str) -> str:
+    "show_doc's `source` links (`../semcomp/<module>.py#L<n>`, right in JupyterLab) → the source pages shipped with the site."
+    return SOURCE_LINK.sub(lambda m: f'href="{m.group(1)}.py.html' + (f'#L-{m.group(2)}"' if m.group(2) else '"'), body)
+
+
+def source_page(module: Path) -> str:
+    "A module's source as a page of the site, one anchor per line (`#L-<n>`)."
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+    fmt = HtmlFormatter(linenos="inline", lineanchors="L", anchorlinenos=True, style="default")
+    code = highlight(module.read_text(encoding="utf-8"), PythonLexer(), fmt)
+    name = f"semcomp/{module.name}"
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>semcomp — {name}</title>'
+            f'<style>{fmt.get_style_defs(".highlight")} body{{margin:0;padding:16px 24px;font:14px/1.45 system-ui,sans-serif}}'
+            f' pre{{font-size:13px;line-height:1.4;white-space:pre;overflow-x:auto}} .linenos a{{color:#999;text-decoration:none}}'
+            f' :target{{background:#fff3b0}}</style></head>'
+            f'<body><p><a href="index.html">semcomp</a> · <code>{name}</code> (the file <code>nbdev_export</code> wrote from the'
+            f' notebooks; this site ships it so that every <i>source</i> link works offline)</p>{code}</body></html>')
 
 
 def api_anchors(page: str) -> set[str]:
@@ -127,29 +211,46 @@ def navigation(pages: list[tuple[str, str]], current: str) -> str:
 
 STYLE = """<style>
 #semcomp-nav{position:fixed;top:0;left:0;width:210px;height:100%;overflow-y:auto;background:#f6f8fa;border-right:1px solid #ddd;
-  padding:12px;font:14px/1.5 system-ui,sans-serif;z-index:10}
+  padding:12px;font:14px/1.5 system-ui,sans-serif;z-index:10;box-sizing:border-box}
 #semcomp-nav .home{font-weight:700;font-size:17px;text-decoration:none}
 #semcomp-nav ol{padding-left:20px} #semcomp-nav .current a{font-weight:700}
-body{margin-left:240px!important} .container{width:auto!important;max-width:1100px}
+body{margin-left:230px!important} .container{width:auto!important;max-width:min(1040px, calc(100vw - 270px))}
+div.output_subarea{max-width:100%!important}   /* the classic template keeps 14ex for prompts that this site does not show */
+.rendered_html h1:first-child{margin-top:0.4em} .rendered_html h1 + blockquote{border:0;padding:0;margin:0 0 1.5em;color:#555;font-size:1.15em}
+pre, .rendered_html pre, div.output_area pre{white-space:pre!important;word-break:normal!important;overflow-wrap:normal!important;
+  overflow-x:auto!important}
+code, .rendered_html code{word-break:normal!important;overflow-wrap:normal!important}
+pre code, .rendered_html pre code{white-space:pre!important;background:transparent!important;padding:0!important}
+.rendered_html .highlight, .rendered_html .highlight pre, .rendered_html pre{background:#f6f8fa!important;border-radius:3px}
+.rendered_html .highlight pre, .rendered_html > pre{padding:6px 10px;margin:0.6em 0}
+.rendered_html td, .rendered_html th{white-space:normal;text-align:left!important;vertical-align:top}
+.rendered_html table{display:block;overflow-x:auto;max-width:100%}
+.rendered_html img, div.output_png img{max-width:100%;height:auto}
+a.source-link{float:right;font-size:smaller}
+math[display="block"]{margin:0.8em 0;font-size:1.1em}
 </style>"""
 
 
-def build(out: Path, only: list[str] | None = None, log=print) -> list[Path]:
-    "Build the site into `out`; returns the pages written."
+def build(out: Path, only: list[str] | None = None, log=print) -> tuple[list[Path], list[str]]:
+    "Build the site into `out`; returns (the pages written, the failures). Every notebook that runs gets its page, whatever the others do."
     from fastcore.xtras import working_directory
     from nbdev.config import get_config
     with working_directory(ROOT):
         cfg = get_config()
         prefix = f"{cfg.doc_host}{cfg.doc_baseurl}/".replace("//", "/").replace(":/", "://")
     out.mkdir(parents=True, exist_ok=True)
-    rendered = []
+    rendered, failures = [], []
     for path in notebooks():
         if only and page_name(path) not in only and path.stem not in only: continue
         start = time.time()
         os.environ["IN_TEST"] = "1"
-        with working_directory(ROOT):
-            nb = process(execute(path))
-        body, title = to_html(nb, prefix)
+        try:
+            with working_directory(ROOT):
+                nb = process(execute(path))
+            body, title = to_html(nb, prefix)
+        except (NotebookError, ValueError) as e:
+            failures.append(str(e) if isinstance(e, NotebookError) else f"{path.name}: {e}")
+            log(f"{path.name} FAILED ({time.time() - start:.0f} s)"); continue
         rendered.append((page_name(path), title, body))
         log(f"{path.name} → {page_name(path)}.html ({time.time() - start:.0f} s)")
     import nbformat
@@ -158,11 +259,14 @@ def build(out: Path, only: list[str] | None = None, log=print) -> list[Path]:
     for name, title, body in rendered:
         body = body.replace("<title>Notebook</title>", f"<title>semcomp — {html.escape(title)}</title>")
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + navigation(pages, name), body, count=1)
-        body = add_anchors(body.replace("</head>", STYLE + "</head>", 1), name)
+        body = add_anchors(link_sources(body).replace("</head>", STYLE + "</head>", 1), name)
         target = out / f"{name}.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
-    return written
+    for module in sorted((ROOT / "semcomp").glob("*.py")):       # what the `source` links open
+        if module.name.startswith("_"): continue
+        (out / f"{module.name}.html").write_text(source_page(module), encoding="utf-8")
+    return written, failures
 
 
 def broken_links(folder: Path) -> list[str]:
@@ -173,7 +277,7 @@ def broken_links(folder: Path) -> list[str]:
         ids[page.name] = set(re.findall(r'\sid="([^"]+)"', text))
     bad = []
     for page in folder.glob("*.html"):
-        for href in re.findall(r'\shref="([^"]+)"', page.read_text(encoding="utf-8")):
+        for href in re.findall(r'<a\s[^>]*?href="([^"]+)"', page.read_text(encoding="utf-8")):   # links, not code that mentions one
             if re.match(r"^[a-z]+:", href) or href.startswith("//"): continue          # external: not checked offline
             target, _, anchor = html.unescape(href).partition("#")
             name = target or page.name
@@ -188,10 +292,11 @@ def main(argv=None) -> int:
     p.add_argument("--only", nargs="*", help="build only these pages (e.g. core latent)")
     p.add_argument("--check", action="store_true", help="check that every local link and anchor resolves")
     args = p.parse_args(argv)
-    try: written = build(args.out, args.only)
-    except NotebookError as e:
-        print(e, file=sys.stderr); return 1
+    written, failures = build(args.out, args.only)
     print(f"wrote {len(written)} pages to {args.out}; open {args.out / 'index.html'}")
+    for failure in failures: print(failure, file=sys.stderr)
+    if failures:
+        print(f"{len(failures)} notebook(s) failed (above): their pages were not written", file=sys.stderr); return 1
     if args.check:
         bad = broken_links(args.out)
         for b in bad: print("broken link:", b, file=sys.stderr)
