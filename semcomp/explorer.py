@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import ipywidgets as W
-from IPython.display import display, Image as IPImage
+from IPython.display import display
 from matplotlib.figure import Figure
 
 from .core import load_rgb, ImageLoadError
@@ -23,8 +23,8 @@ from .evaluation import classical_curves
 from .metrics import format_metric
 
 # %% auto #0
-__all__ = ['STAGE_PATHS', 'PanelValues', 'panel_settings', 'intermediate_pictures', 'difference_map', 'panels_figure', 'rd_plot',
-           'RunStopped', 'ExplorerRun', 'Explorer']
+__all__ = ['STAGE_PATHS', 'PanelValues', 'panel_settings', 'intermediate_pictures', 'difference_map', 'PNGFigure',
+           'panels_figure', 'rd_plot', 'RunStopped', 'ExplorerRun', 'Explorer']
 
 # %% ../nbs/15_explorer.ipynb #fa5f5d8d
 STAGE_PATHS = ("caption only, with prior", "caption only, no prior", "+ conditioning image", "+ conditioning image + latent")
@@ -69,10 +69,17 @@ def difference_map(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
     "Mean absolute difference over RGB, per pixel, in grey levels (float64)."
     return np.abs(reference.astype(np.float64) - test.astype(np.float64)).mean(axis=2)
 
-def panels_figure(c: Compressed, title: str = "") -> Figure:
+class PNGFigure(Figure):
+    "A matplotlib `Figure` that displays itself as a PNG in JupyterLab, whether or not pyplot's inline backend is loaded."
+    def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)     # arguments as `matplotlib.figure.Figure`
+    def png(self) -> bytes:
+        buf = io.BytesIO(); self.savefig(buf, format="png"); return buf.getvalue()
+    def _repr_png_(self): return self.png()
+
+def panels_figure(c: Compressed, title: str = "") -> PNGFigure:
     "Original, intermediate images, reconstruction and difference heat map of one run."
     panels = [("original", c.reference)] + intermediate_pictures(c) + [("reconstruction", c.image)]
-    fig = Figure(figsize=(2.7 * (len(panels) + 1), 3.2), dpi=90)
+    fig = PNGFigure(figsize=(2.1 * (len(panels) + 1), 2.7), dpi=90)   # 6 panels: about 1130 px wide, legible at page width
     for i, (label, pixels) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels) + 1, i + 1)
         ax.imshow(pixels, interpolation="nearest"); ax.set_title(label, fontsize=9); ax.axis("off")
@@ -84,16 +91,17 @@ def panels_figure(c: Compressed, title: str = "") -> Figure:
     return fig
 
 # %% ../nbs/15_explorer.ipynb #624da77e
-def rd_plot(curves: dict, runs: list, title: str = "") -> Figure:
-    "PSNR against bpp (log axis): the classical curves and the explorer's runs, numbered."
-    fig = Figure(figsize=(6.4, 4.2), dpi=90)
+def rd_plot(curves: dict, runs: list, title: str = "", current: int | None = None) -> PNGFigure:
+    "PSNR against bpp (log axis): the classical curves and the explorer's runs, labelled with their run numbers (`current` ringed)."
+    fig = PNGFigure(figsize=(6.4, 4.2), dpi=90)
     ax = fig.add_subplot(1, 1, 1)
     colours = {"jpeg": "tab:orange", "webp": "tab:green", "avif": "tab:red"}
     for codec, curve in curves.items():
         ax.plot(curve["bpp"], curve["psnr"], "s-", color=colours.get(codec, "grey"), label=codec, markersize=3)
-    for i, run in enumerate(runs, 1):
-        ax.plot([run.bpp], [run.psnr], "o", color="tab:blue", label="semcomp runs" if i == 1 else None)
-        ax.annotate(str(i), (run.bpp, run.psnr), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    for i, run in enumerate(runs):
+        ax.plot([run.bpp], [run.psnr], "o", color="tab:blue", label="semcomp runs" if i == 0 else None)
+        if run.number == current: ax.plot([run.bpp], [run.psnr], "o", markersize=12, markerfacecolor="none", color="tab:blue")
+        ax.annotate(str(run.number), (run.bpp, run.psnr), xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.set_xscale("log"); ax.set_xlabel("bits per pixel"); ax.set_ylabel("PSNR (dB)"); ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8); ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -119,6 +127,7 @@ class ExplorerRun:
     seconds_encode: float
     seconds_decode: float
     compressed: Compressed
+    number: int = 0                  # 1, 2, … in the order of the presses, over all images (what the numbers and the plot say)
 
 class Explorer:
     "ipywidgets control panel over `compress`/`decompress` (display it in JupyterLab)."
@@ -133,9 +142,10 @@ class Explorer:
         style = {"description_width": "120px"}
         self.image = W.Dropdown(options=names, description="image", style=style)
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="upload")
-        self.caption = W.Dropdown(options=[], description="caption", style=style, layout=W.Layout(width="560px"))
-        self.typed = W.Text(placeholder="or type a caption", description="typed caption", style=style, layout=W.Layout(width="560px"))
-        self.path = W.Dropdown(options=STAGE_PATHS, value=v.path, description="stage path", style=style)
+        wide = W.Layout(width="100%", max_width="900px")
+        self.caption = W.Dropdown(options=[], description="caption", style=style, layout=wide)
+        self.typed = W.Text(placeholder="or type a caption", description="typed caption", style=style, layout=wide)
+        self.path = W.Dropdown(options=STAGE_PATHS, value=v.path, description="stage path", style=style, layout=W.Layout(width="460px"))
         self.steps = W.IntSlider(value=v.steps, min=1, max=100, description="DDIM steps", style=style)
         self.latent_size = W.Dropdown(options=[4, 8, 16, 32, 64], value=v.latent_size, description="latent size", style=style)
         self.cond_size = W.Dropdown(options=[4, 8, 16, 32, 64], value=v.cond_size, description="cond. size", style=style)
@@ -152,10 +162,15 @@ class Explorer:
         self.progress = W.IntProgress(value=0, min=0, max=1, description="encoder")
         self.status = W.HTML("")
         self.numbers = W.HTML("")
-        self.panels_out, self.rd_out = W.Output(), W.Output()
+        self.history = W.Dropdown(options=[], description="show run", style=style, layout=W.Layout(width="100%", max_width="900px"))
+        natural = dict(max_width="100%", align_self="flex-start")       # at the figure's own size, not stretched to the panel
+        self.panels_img = W.Image(format="png", layout=W.Layout(**natural))   # replaced by each run, never appended to
+        self.rd_img = W.Image(format="png", layout=W.Layout(**natural))
         self.image.observe(lambda _: self._load_captions(), names="value")
         self.cond_codec.observe(lambda _: self._quality_range(), names="value")
         self.upload.observe(lambda _: self._take_upload(), names="value")
+        self._listing = False            # True while run_once rewrites the history's options (no redraw for that)
+        self.history.observe(lambda change: change["new"] and not self._listing and self._show(self.runs[change["new"] - 1]), names="value")
         self.run_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self._stop.set())
         self._load_captions()
@@ -173,7 +188,7 @@ class Explorer:
                                    W.VBox([self.latent_size, self.latent_bits, self.cond_size, self.cond_codec, self.cond_quality]),
                                    W.VBox([self.lmbda, self.target_bytes])]),
                            W.HBox([self.run_button, self.stop_button, self.progress, self.status])])
-        return W.VBox([controls, self.numbers, self.panels_out, self.rd_out])
+        return W.VBox([controls, self.history, self.numbers, self.panels_img, self.rd_img])
 
     def _ipython_display_(self): display(self.panel)
 
@@ -196,6 +211,7 @@ class Explorer:
                 self.status.value = f"<b>error</b>: {e}"; continue
             key = f"uploaded: {item['name']}"
             self._uploads[key] = picture
+            self.status.value = f"uploaded {item['name']} ({picture.width}×{picture.height})"     # and any earlier upload error is gone
             self.image.options = list(dict.fromkeys([*self.image.options, key]))
             self.image.value = key
 
@@ -245,22 +261,26 @@ class Explorer:
             self.run_button.disabled, self.stop_button.disabled = False, True
         rec = c.rec
         run = ExplorerRun(name, caption, values, len(c.data), c.bpp, c.metrics["psnr"], c.metrics["ms_ssim"], rec.nfe_encode,
-                          rec.nfe_backward, rec.nfe_decode, rec.seconds_encode, rec.seconds_decode, c)
+                          rec.nfe_backward, rec.nfe_decode, rec.seconds_encode, rec.seconds_decode, c, len(self.runs) + 1)
         self.runs.append(run)
         self.progress.value = self.progress.max
-        self.status.value = f"done: run {len(self.runs)}"
+        self.status.value = f"done: run {run.number}"
+        self._listing = True
+        try:
+            self.history.options = [(f"run {r.number}: {r.image}, {r.values.path}, {r.bytes} B, {format_metric(r.psnr)} dB", r.number)
+                                    for r in self.runs]
+            self.history.value = run.number
+        finally: self._listing = False
         self._show(run)
         return run
 
     def _show(self, run: ExplorerRun):
-        self.numbers.value = (f"<b>run {len(self.runs)}</b> — {run.image}, “{run.caption}”, {run.values.path}: "
+        "Show one run (the newest, or the one picked under *show run*): its numbers, pictures and point on this image's plot."
+        self.numbers.value = (f"<b>run {run.number}</b> — {run.image}, “{run.caption}”, {run.values.path}: "
                               f"<b>{run.bytes} bytes = {run.bpp:.4f} bpp</b>, PSNR <b>{format_metric(run.psnr)} dB</b>, "
                               f"MS-SSIM {format_metric(run.ms_ssim, '.3f')}, NFE {run.nfe_encode} fwd + {run.nfe_backward} bwd to encode, "
                               f"{run.nfe_decode} to decode, {run.seconds_encode:.1f} s + {run.seconds_decode:.2f} s")
-        self.figures["panels"] = panels_figure(run.compressed, f"run {len(self.runs)}: {run.values.path}")
+        self.figures["panels"] = panels_figure(run.compressed, f"run {run.number}: {run.values.path}")
         if run.image not in self._curves: self._curves[run.image] = classical_curves(run.compressed.reference)
-        self.figures["rd"] = rd_plot(self._curves[run.image], [r for r in self.runs if r.image == run.image], run.image)
-        for out, key in ((self.panels_out, "panels"), (self.rd_out, "rd")):   # append_display_data works from the worker thread
-            buf = io.BytesIO(); self.figures[key].savefig(buf, format="png")
-            out.clear_output(wait=True)
-            out.append_display_data(IPImage(data=buf.getvalue(), format="png"))
+        self.figures["rd"] = rd_plot(self._curves[run.image], [r for r in self.runs if r.image == run.image], run.image, current=run.number)
+        self.panels_img.value, self.rd_img.value = self.figures["panels"].png(), self.figures["rd"].png()   # works from the worker thread
