@@ -13,7 +13,7 @@ from .prior import PRIOR_MODES
 from .latent import METHODS, LatentSettings
 from .bitstream import COND_CODERS, CondCodec, FormatError
 from .pipeline import Settings, CaptionError, pick_caption
-from .runner import run_folder
+from .runner import run_folder, process_share, use_threads
 from .metrics import format_metric
 from .codec import compress, decompress, WrongModelsError
 
@@ -31,6 +31,8 @@ def _model_options(p: argparse.ArgumentParser):
     p.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"], help="network precision")
     p.add_argument("--trust-checkpoints", action="store_true", help="allow checkpoints that need full unpickling (only for files you trust: unpickling can run code)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch threads for this process (default: torch's, or this process's share of the cores when a launcher started several on this machine and OMP_NUM_THREADS is not set)")
 
 def _coding_options(p: argparse.ArgumentParser):
     d, lat = Settings(), LatentSettings()
@@ -125,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     "Entry point of the `semcomp` console script; returns the exit status."
     args = build_parser().parse_args(argv)
     try:
+        share = process_share()                  # which part of the images this process does (accelerate launch / torchrun)
+        use_threads(share, args.threads)
         if args.command == "decompress":
             try: data = args.file.read_bytes()
             except OSError as e: raise FileNotFoundError(f"{args.file}: cannot read ({e.strerror})") from None
@@ -149,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
             from semcomp.evaluation import evaluate, replot
             if args.replot: doc, folder = replot(args.replot), args.replot.parent
             else:
-                models = load_models(args.models, args.device, args.dtype, args.trust_checkpoints, settings.seed, args.preset)
-                doc, folder = evaluate(models, args.images, args.texts, args.out, base=settings, codecs=tuple(args.codecs), progress=not args.quiet), args.out
+                models = load_models(args.models, share.device(args.device), args.dtype, args.trust_checkpoints, settings.seed, args.preset)
+                doc, folder = evaluate(models, args.images, args.texts, args.out, base=settings, codecs=tuple(args.codecs),
+                                       progress=not args.quiet, share=share), args.out
+            if share.index > 0: return 1 if doc["failures"] else 0        # the first process reports for all
             print(f"wrote {folder / 'rd.json'} and {folder / 'rd.png'} ({len(doc['images'])} image(s), {len(doc['failures'])} failed)")
             for name, bd in doc["bd_rate"].items():
                 print(f"  {name}: BD-rate " + (f"{bd['bd_rate']:+.1f} %" if bd["bd_rate"] is not None else f"n/a ({bd['bd_rate_note']})")
@@ -159,9 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {point}: ΔPSNR vs the downscale-code-enlarge envelope " + (f"{delta:+.2f} dB" if delta is not None else "n/a (outside its rates)"))
             return 1 if doc["failures"] else 0
         summary = run_folder(args.images, args.texts, args.out, args.models, settings, args.device, args.dtype,
-                             args.trust_checkpoints, args.preset, progress=not args.quiet, force=args.force)
+                             args.trust_checkpoints, args.preset, progress=not args.quiet, force=args.force, share=share)
     except (ConfigError, CheckpointError, FileNotFoundError, ValueError, ImageLoadError, CaptionError, OSError) as e:
         print(f"semcomp: error: {e}", file=sys.stderr); return 2
-    print(f"wrote {summary.results_path} ({len(summary.done)} image(s) compressed, {len(summary.skipped)} already done, {len(summary.failures)} failed)")
+    print(f"wrote {summary.results_path}{share.label} ({len(summary.done)} image(s) compressed, {len(summary.skipped)} already done, {len(summary.failures)} failed)")
     for f in summary.failures: print(f"  failed: {f['name']}: {f['error']}", file=sys.stderr)
     return 0 if summary.ok else 1

@@ -18,12 +18,13 @@ from .models import ModelSet
 from .bitstream import CondCodec
 from .pipeline import CaptionError, Settings, find_jobs, pick_caption, save_figure, package_versions
 from .codec import compress
+from .runner import ProcessShare, gather
 from .metrics import image_metrics, format_metric, psnr, ms_ssim, ms_ssim_scales
 
 # %% auto #0
 __all__ = ['CLASSICAL', 'LADDER', 'ENVELOPE_SCALES', 'classical_encode', 'classical_decode', 'at_rate', 'classical_curves',
            'OperatingPoint', 'default_points', 'pareto', 'bd_rate', 'envelope_ladder', 'envelope_at',
-           'envelope_records', 'rd_curves', 'evaluate', 'summarize', 'write_rd', 'replot', 'rd_figure']
+           'envelope_records', 'rd_curves', 'evaluate', 'merge_parts', 'summarize', 'write_rd', 'replot', 'rd_figure']
 
 # %% ../nbs/14_evaluation.ipynb #d0acc64e
 CLASSICAL = ("jpeg", "webp", "avif")
@@ -209,13 +210,14 @@ def rd_curves(records: list, names: list) -> dict:
     return curves
 
 def evaluate(models: ModelSet, images="images", texts="texts", out="result", points: list | None = None,
-             base: Settings | None = None, codecs=CLASSICAL, progress: bool = True, log=print) -> dict:
-    "Rate–distortion evaluation of semcomp's operating points against classical codecs at the same rates; writes `rd.json` and `rd.png` to `out`."
-    base = base or Settings()
+             base: Settings | None = None, codecs=CLASSICAL, progress: bool = True, log=print, share: ProcessShare | None = None) -> dict:
+    "Rate–distortion evaluation of semcomp's operating points against classical codecs at the same rates; writes `rd.json` and `rd.png` to `out`. With several processes (`share`), each evaluates its share of the images and the first writes the merged document."
+    base, share = base or Settings(), share or ProcessShare()
     points = points or default_points(models.output_size)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     records, names, failures, ladders = [], [], [], {}
-    for job in tqdm(find_jobs(images, texts), desc="images", disable=not progress):
+    jobs = find_jobs(images, texts)
+    for job in tqdm(share.take(jobs), desc="images" + share.label, disable=not progress, position=share.index if share.count > 1 else None):
         try: caption, original = pick_caption(job.text_path, base.caption_index)[0], load_rgb(job.image_path)
         except (ImageLoadError, CaptionError) as e:
             log(f"FAILED {job.name}: {e}"); failures.append({"name": job.name, "error": str(e)}); continue
@@ -243,7 +245,19 @@ def evaluate(models: ModelSet, images="images", texts="texts", out="result", poi
            "model": models.description, "model_trained": models.trained, "model_fingerprint": models.fingerprint().hex(),
            "base_settings": dataclasses.asdict(base), "points": [dataclasses.asdict(p) for p in points], "codecs": list(codecs),
            "images": names, "failures": failures, "versions": package_versions(), "records": records, "envelope_ladders": ladders}
+    if share.count > 1:
+        doc = merge_parts(gather({k: doc[k] for k in ("images", "failures", "records", "envelope_ladders")}, share), [j.name for j in jobs], doc)
+        if share.index > 0: return summarize(doc)                 # the first process writes rd.json for all
     return write_rd(summarize(doc), out)
+
+def merge_parts(parts: list, order: list, doc: dict) -> dict:
+    "`doc` with the images, records, failures and ladders of every process's part, in the folder's `order` (as one process would have listed them)."
+    done = {name for part in parts for name in part["images"]}
+    rank = {name: i for i, name in enumerate(order)}
+    return {**doc, "images": [name for name in order if name in done], "processes": len(parts),
+            "failures": sorted((f for part in parts for f in part["failures"]), key=lambda f: rank.get(f["name"], len(rank))),
+            "records": sorted((r for part in parts for r in part["records"]), key=lambda r: rank[r["image"]]),   # stable: an image's rows keep their order
+            "envelope_ladders": {name: ladder for part in parts for name, ladder in part["envelope_ladders"].items()}}
 
 def summarize(doc: dict) -> dict:
     "`doc` with its curves and BD numbers (re)computed from its records."

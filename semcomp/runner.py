@@ -21,7 +21,7 @@ from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metr
 
 # %% auto #0
 __all__ = ['RESULTS', 'file_sha256', 'image_record', 'load_results', 'is_complete', 'RunSummary', 'write_results',
-           'update_results', 'run_folder']
+           'update_results', 'ProcessShare', 'process_share', 'use_threads', 'gather', 'run_folder']
 
 # %% ../nbs/13_runner.ipynb #59ab68a9
 def _finite(x: float | None): return x if x is None or math.isfinite(x) else None   # JSON has no inf
@@ -122,15 +122,87 @@ def update_results(path: Path, models: ModelSet, settings: Settings, records: di
         write_results(path, list(merged[0].values()), list(merged[1].values()), models, settings)
     return merged
 
+# %% ../nbs/13_runner.ipynb #72340f86
+@dataclass(frozen=True)
+class ProcessShare:
+    "This process's part of a multi-process run: process `index` of `count` (all machines), `local_index` of `local_count` on this one."
+    index: int = 0
+    count: int = 1
+    local_index: int = 0
+    local_count: int = 1
+
+    def take(self, jobs: list) -> list:
+        "Every `count`-th job from `index`: the processes split the sorted images without talking to each other."
+        return list(jobs)[self.index::self.count]
+
+    def device(self, device: str = "auto") -> str:
+        "With several processes on a machine with GPUs, 'auto' or 'cuda' means this process's own GPU (`cuda:<local_index>`)."
+        import torch
+        if self.local_count > 1 and device in ("auto", "cuda") and torch.cuda.is_available():
+            return f"cuda:{self.local_index % torch.cuda.device_count()}"
+        return device
+
+    def threads(self, requested: int | None = None, cores: int | None = None, env=None) -> int | None:
+        "Torch threads for this process: `requested` (`--threads`); else, with several processes on this machine and no OMP_NUM_THREADS set, its share of the cores; else None (torch's default)."
+        if requested is not None:
+            if requested < 1: raise ValueError(f"--threads must be at least 1, got {requested}")
+            return requested
+        if self.local_count > 1 and "OMP_NUM_THREADS" not in (os.environ if env is None else env):
+            return max(1, (cores or os.cpu_count() or 1) // self.local_count)
+        return None
+
+    @property
+    def label(self) -> str: return "" if self.count == 1 else f" (process {self.index + 1}/{self.count})"
+
+    @property
+    def record(self) -> dict:
+        "What every record says about the process that made it."
+        return {"index": self.index, "count": self.count}
+
+def process_share(env=None) -> ProcessShare:
+    "This process's share, from the variables `accelerate launch` and `torchrun` set (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE); one process of one without them."
+    env = os.environ if env is None else env
+    def number(key, default):
+        try: return int(env.get(key, default))
+        except ValueError: raise ValueError(f"{key}={env[key]!r} is not a whole number (it is set by the launcher)") from None
+    count, index = number("WORLD_SIZE", 1), number("RANK", 0)
+    local_count, local_index = number("LOCAL_WORLD_SIZE", 1), number("LOCAL_RANK", 0)
+    if not (count >= 1 and 0 <= index < count and local_count >= 1 and 0 <= local_index < local_count):
+        raise ValueError(f"inconsistent launcher variables: RANK={index} WORLD_SIZE={count} LOCAL_RANK={local_index} LOCAL_WORLD_SIZE={local_count}")
+    return ProcessShare(index, count, local_index, local_count)
+
+def use_threads(share: ProcessShare, requested: int | None = None) -> int:
+    "Set torch's thread count for this process (see `ProcessShare.threads`); return the count in use."
+    import torch
+    n = share.threads(requested)
+    if n is not None: torch.set_num_threads(n)
+    return torch.get_num_threads()
+
+# %% ../nbs/13_runner.ipynb #ee7ed071
+def gather(part, share: ProcessShare) -> list:
+    "Every process's `part` (any picklable object), in process order, on every process: torch.distributed over gloo, set up from the launcher's MASTER_ADDR and MASTER_PORT (one process: `[part]`)."
+    if share.count == 1: return [part]
+    import torch.distributed as dist
+    made = not dist.is_initialized()
+    if made: dist.init_process_group("gloo", rank=share.index, world_size=share.count, timeout=datetime.timedelta(days=7))
+    try:
+        parts = [None] * share.count
+        dist.all_gather_object(parts, part)       # waits for the slowest process, however long its share takes
+        return parts
+    finally:
+        if made: dist.destroy_process_group()
+
 # %% ../nbs/13_runner.ipynb #3c3a0924
 def run_folder(images="images", texts="texts", out="result", models: ModelSet | str | Path = "models",
                settings: Settings | None = None, device="auto", dtype="float32", trust: bool = False,
-               preset: str = "demo", progress: bool = True, log=print, force: bool = False) -> RunSummary:
-    "Compress every image in `images` with its caption in `texts`; write `.sc` files, PNGs, figures and `results.json` to `out`."
-    settings = settings or Settings()
-    jobs = find_jobs(images, texts)   # before loading gigabytes of weights: a wrong folder fails at once
+               preset: str = "demo", progress: bool = True, log=print, force: bool = False,
+               share: ProcessShare | None = None) -> RunSummary:
+    "Compress every image in `images` (this process's `share` of them) with its caption in `texts`; write `.sc` files, PNGs, figures and `results.json` to `out`."
+    settings, share = settings or Settings(), share or ProcessShare()
+    jobs = share.take(find_jobs(images, texts))   # before loading gigabytes of weights: a wrong folder fails at once
     folder = Path(models) if not isinstance(models, ModelSet) else Path("models")
-    if not isinstance(models, ModelSet): models = load_models(models, device, dtype, trust, settings.seed, preset)
+    if not isinstance(models, ModelSet): models = load_models(models, share.device(device), dtype, trust, settings.seed, preset)
+    if share.count > 1: log = (lambda say: lambda line: say(f"[process {share.index + 1}/{share.count}] {line}"))(log)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     log(f"models: {models.description}")
     if not jobs: log(f"no images found in {images}")
@@ -141,15 +213,17 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
     records = {r["name"]: r for r in previous["images"]}
     failures = {f["name"]: f for f in previous["failures"]}
     done, skipped = [], []
-    for job in tqdm(jobs, desc="images", disable=not progress):
+    alone = (Exception,) if share.count > 1 else (ImageLoadError, CaptionError)   # several processes: anything fails alone
+    for job in tqdm(jobs, desc="images" + share.label, disable=not progress, position=share.index if share.count > 1 else None):
         try:
             caption, captions = pick_caption(job.text_path, settings.caption_index)
             if not force and is_complete(records.get(job.name), job, caption, settings, models, out):
                 skipped.append(job.name); continue
-            c = compress(models, load_rgb(job.image_path), caption, settings, job.name, progress)
-        except (ImageLoadError, CaptionError) as e:
-            log(f"FAILED {job.name}: {e}")
-            failure = {"name": job.name, "image": str(job.image_path), "error": str(e)}
+            c = compress(models, load_rgb(job.image_path), caption, settings, job.name, progress and share.count == 1)
+        except alone as e:
+            error = str(e) if isinstance(e, (ImageLoadError, CaptionError)) else f"{type(e).__name__}: {e}"
+            log(f"FAILED {job.name}: {error}")
+            failure = {"name": job.name, "image": str(job.image_path), "error": error, "process": share.record}
             records, failures = update_results(results_path, models, settings, {job.name: None}, {job.name: failure}, log)
             continue
         rec = c.rec
@@ -164,7 +238,7 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
         note = f"{c.bpp:.4f} bpp" + ("" if models.trained else "; partly untrained models")
         save_figure(comparison_figure(rec, note=note), out / outputs["figure"])
         extra = perceptual_metrics(c.reference, c.image, caption, models.clip, models.trained, lpips_net)
-        record = image_record(c, job, settings, models, captions, outputs, extra)
+        record = {**image_record(c, job, settings, models, captions, outputs, extra), "process": share.record}
         records, failures = update_results(results_path, models, settings, {job.name: record}, {job.name: None}, log)
         done.append(job.name)
         log(f"{job.name}: {rec.method}, {len(c.data)} bytes = {c.bpp:.4f} bpp, PSNR {format_metric(c.metrics['psnr'])} dB "
