@@ -27,9 +27,9 @@ setup: $(STAMP)                       ## create .venv and install semcomp with p
 run: $(STAMP)                         ## the main job on images/ + texts/ (models/ or the built-in preset) -> result/
 	$(BIN)/semcomp run
 
-test: $(STAMP)                        ## every notebook, run as nbdev_test runs them while building the docs (fails on any error or broken link), then pytest (browser checks included)
+test: $(STAMP)                        ## every notebook, run as nbdev_test runs them while building the docs (fails on any error or broken link), then pytest (browser checks included); one notebook / test per core
 	$(BIN)/python tools/build_docs.py --out _docs --check
-	$(BIN)/pytest -q -rs tests
+	$(BIN)/pytest -q -rs -n auto --maxprocesses 4 tests
 
 docs: $(STAMP)                        ## the documentation site, offline (no Quarto): _docs/index.html
 	$(BIN)/python tools/build_docs.py --out _docs --check

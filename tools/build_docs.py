@@ -6,10 +6,10 @@ Quarto (what `nbdev_docs` uses) is not needed: this runs the notebooks the way `
 navigation bar, to `_docs/` (or `--out`). `python tools/build_docs.py --check` also checks that every local
 link and anchor resolves.
 
-Usage: python tools/build_docs.py [--out _docs] [--only NAME ...] [--check]
+Usage: python tools/build_docs.py [--out _docs] [--only NAME ...] [--check] [--jobs N]
 """
 from __future__ import annotations
-import argparse, html, os, re, sys, time
+import argparse, html, importlib, os, re, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,28 +231,59 @@ math[display="block"]{margin:0.8em 0;font-size:1.1em}
 </style>"""
 
 
-def build(out: Path, only: list[str] | None = None, log=print) -> tuple[list[Path], list[str]]:
-    "Build the site into `out`; returns (the pages written, the failures). Every notebook that runs gets its page, whatever the others do."
+def build_page(path: Path, prefix: str) -> tuple[str, str | None, str | None, str | None, float]:
+    "(page name, title, body, failure, seconds) of one notebook: executed, processed and converted."
+    from fastcore.xtras import working_directory
+    start = time.time()
+    os.environ["IN_TEST"] = "1"
+    try:
+        with working_directory(ROOT):
+            nb = process(execute(path))
+        body, title = to_html(nb, prefix)
+        return page_name(path), title, body, None, time.time() - start
+    except (NotebookError, ValueError) as e:
+        return page_name(path), None, None, str(e) if isinstance(e, NotebookError) else f"{path.name}: {e}", time.time() - start
+
+
+def _worker(threads: int):
+    "Each worker process: its share of the cores (several torch processes at their default threads oversubscribe them)."
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    import torch
+    torch.set_num_threads(threads)
+
+
+def default_jobs() -> int:
+    "Notebooks run at once: one per core, at most 4 (small networks use one thread well, several badly)."
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def build(out: Path, only: list[str] | None = None, log=print, jobs: int = 1) -> tuple[list[Path], list[str]]:
+    "Build the site into `out` (`jobs` notebooks at once); returns (the pages written, the failures). Every notebook that runs gets its page, whatever the others do."
     from fastcore.xtras import working_directory
     from nbdev.config import get_config
     with working_directory(ROOT):
         cfg = get_config()
         prefix = f"{cfg.doc_host}{cfg.doc_baseurl}/".replace("//", "/").replace(":/", "://")
     out.mkdir(parents=True, exist_ok=True)
-    rendered, failures = [], []
-    for path in notebooks():
-        if only and page_name(path) not in only and path.stem not in only: continue
-        start = time.time()
-        os.environ["IN_TEST"] = "1"
-        try:
-            with working_directory(ROOT):
-                nb = process(execute(path))
-            body, title = to_html(nb, prefix)
-        except (NotebookError, ValueError) as e:
-            failures.append(str(e) if isinstance(e, NotebookError) else f"{path.name}: {e}")
-            log(f"{path.name} FAILED ({time.time() - start:.0f} s)"); continue
-        rendered.append((page_name(path), title, body))
-        log(f"{path.name} → {page_name(path)}.html ({time.time() - start:.0f} s)")
+    todo = [p for p in notebooks() if not only or page_name(p) in only or p.stem in only]
+    results = {}
+    def report(r):
+        name, _, _, failure, seconds = r
+        results[name] = r
+        log(f"{name}: FAILED ({seconds:.0f} s)" if failure else f"{name}.html ({seconds:.0f} s)")
+    if jobs > 1 and len(todo) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        # by module name, not __main__: the notebooks' IPython shell replaces __main__ in the workers
+        here = importlib.import_module("build_docs") if __name__ == "__main__" else sys.modules[__name__]
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=here._worker, initargs=(threads,)) as pool:
+            for done in as_completed([pool.submit(here.build_page, path, prefix) for path in sorted(todo, key=lambda p: -p.stat().st_size)]):
+                report(done.result())                          # biggest notebooks first: the pool ends sooner
+    else:
+        for path in todo: report(build_page(path, prefix))
+    rendered = [(name, title, body) for name, title, body, failure, _ in (results[page_name(p)] for p in todo) if not failure]
+    failures = [failure for *_, failure, _ in (results[page_name(p)] for p in todo) if failure]
     import nbformat
     pages = [(page_name(p), title_of(nbformat.read(p, as_version=4))) for p in notebooks()]   # every page, built now or not
     written = []
@@ -291,8 +322,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "_docs")
     p.add_argument("--only", nargs="*", help="build only these pages (e.g. core latent)")
     p.add_argument("--check", action="store_true", help="check that every local link and anchor resolves")
+    p.add_argument("--jobs", type=int, default=default_jobs(), help="notebooks run at once, each in its own process (default: one per core, at most 4)")
     args = p.parse_args(argv)
-    written, failures = build(args.out, args.only)
+    written, failures = build(args.out, args.only, jobs=args.jobs)
     print(f"wrote {len(written)} pages to {args.out}; open {args.out / 'index.html'}")
     for failure in failures: print(failure, file=sys.stderr)
     if failures:
