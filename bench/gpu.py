@@ -30,7 +30,6 @@ from semcomp.latent import LatentSettings          # noqa: E402
 from semcomp.models import (ModelSet, build_clip, build_prior, build_random_decoder, combine_decoders,  # noqa: E402
                             count_parameters, read_config, seeded_build)
 from semcomp.pipeline import Settings, generate_from_caption, package_versions  # noqa: E402
-from semcomp.sampler import count_calls            # noqa: E402
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 CAPTION = "a white space rocket standing on a launch pad beside its service tower, under a clear blue sky"
