@@ -156,9 +156,15 @@ def check_site(folder: Path, shots: Path | None = None) -> tuple[list[str], dict
 @contextlib.contextmanager
 def jupyterlab(root: Path, log: Path):
     "JupyterLab from .venv, serving `root`, on a free port, no token; yields its URL."
+    import tempfile
     exe = Path(sys.executable).with_name("jupyter")
     port = free_port()
-    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    home = Path(tempfile.mkdtemp(prefix="semcomp-lab-"))      # its own settings: no autosave into nbs/, no news pop-up, no workspace in ~
+    for plugin, value in (("docmanager-extension/plugin", {"autosave": False}), ("apputils-extension/notification", {"fetchNews": "false"})):
+        f = home / "settings" / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        f.parent.mkdir(parents=True, exist_ok=True); f.write_text(json.dumps(value))
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
     with open(log, "w") as out:
         lab = subprocess.Popen([str(exe), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
                                 "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
@@ -177,6 +183,7 @@ def jupyterlab(root: Path, log: Path):
             lab.terminate()
             try: lab.wait(20)
             except subprocess.TimeoutExpired: lab.kill()
+            shutil.rmtree(home, ignore_errors=True)
 
 
 PANEL_IMAGES = """
@@ -207,6 +214,8 @@ def check_explorer(root: Path = ROOT, shots: Path | None = None, timeout: float 
     "Run 15_explorer.ipynb in JupyterLab, press the panel's Run twice; (problems, measurements)."
     from selenium.webdriver.common.by import By
     problems, measured = [], {}
+    notebook = root / "nbs" / "15_explorer.ipynb"
+    original = notebook.read_bytes()
     log = (shots or Path("/tmp")) / "jupyterlab.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     start = time.time()
@@ -262,6 +271,7 @@ def check_explorer(root: Path = ROOT, shots: Path | None = None, timeout: float 
             try:
                 driver.execute_script("window.jupyterapp && window.jupyterapp.commands.execute('kernelmenu:shutdown')")
             finally: driver.quit()
+    if notebook.read_bytes() != original: problems.append(f"{notebook} was changed by the check (JupyterLab saved it)")
     return problems, measured
 
 
