@@ -19,7 +19,7 @@ from .bitstream import CondCodec
 from .pipeline import CaptionError, Settings, find_jobs, pick_caption, save_figure, package_versions
 from .codec import compress
 from .runner import ProcessShare, gather
-from .metrics import image_metrics, format_metric, psnr, ms_ssim, ms_ssim_scales
+from .metrics import image_metrics, format_metric
 
 # %% auto #0
 __all__ = ['CLASSICAL', 'LADDER', 'ENVELOPE_SCALES', 'classical_encode', 'classical_decode', 'at_rate', 'classical_curves',
@@ -74,9 +74,8 @@ def classical_curves(reference: np.ndarray, codecs=CLASSICAL, qualities=LADDER) 
         rows = []
         for q in qualities:
             data = classical_encode(reference, codec, q)
-            decoded = classical_decode(data)        # PSNR and MS-SSIM as `image_metrics` computes them (SSIM, not plotted, is skipped: it costs the most)
-            p, m = psnr(reference, decoded), ms_ssim(reference, decoded)[0] if ms_ssim_scales(h, w) >= 2 else None
-            rows.append((8 * len(data) / (h * w), p if math.isfinite(p) else None, m, q))
+            m = image_metrics(reference, classical_decode(data), with_ssim=False)   # SSIM is not plotted and costs the most
+            rows.append((8 * len(data) / (h * w), m["psnr"], m["ms_ssim"], q))
         rows.sort()
         curves[codec] = {"bpp": [r[0] for r in rows], "psnr": [r[1] for r in rows], "ms_ssim": [r[2] for r in rows], "quality": [r[3] for r in rows]}
     return curves

@@ -71,7 +71,7 @@ def difference_map(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
 
 class PNGFigure(Figure):
     "A matplotlib `Figure` that displays itself as a PNG in JupyterLab, whether or not pyplot's inline backend is loaded."
-    def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)     # arguments as `matplotlib.figure.Figure`
+    def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)     # arguments as `Figure`'s (whose own decorated signature show_doc cannot read)
     def png(self) -> bytes:
         buf = io.BytesIO(); self.savefig(buf, format="png"); return buf.getvalue()
     def _repr_png_(self): return self.png()

@@ -123,12 +123,12 @@ def perceptual_metrics(reference, test, caption: str | None = None, clip=None, c
     return out
 
 # %% ../nbs/07_metrics.ipynb #be39f766
-def image_metrics(reference, test) -> dict:
-    "PSNR (dB), SSIM, MS-SSIM and the MS-SSIM scale count of `test` against `reference` ((h, w, 3) uint8 each)."
+def image_metrics(reference, test, with_ssim: bool = True) -> dict:
+    "PSNR (dB), SSIM, MS-SSIM and the MS-SSIM scale count of `test` against `reference` ((h, w, 3) uint8 each); SSIM (the slowest) is None unless `with_ssim`."
     p = psnr(reference, test)
     h, w = np.asarray(reference).shape[:2]
     value, scales = ms_ssim(reference, test) if ms_ssim_scales(h, w) >= 2 else (None, 0)
-    return {"psnr": p if math.isfinite(p) else None, "ssim": ssim(reference, test) if min(h, w) >= 11 else None,
+    return {"psnr": p if math.isfinite(p) else None, "ssim": ssim(reference, test) if with_ssim and min(h, w) >= 11 else None,
             "ms_ssim": value, "ms_ssim_scales": scales}
 
 def format_metric(value: float | None, spec: str = ".2f") -> str:

@@ -189,7 +189,6 @@ def jupyterlab(root: Path, log: Path):
 PANEL_IMAGES = """
 const buttons = [...document.querySelectorAll('.jp-OutputArea button')].filter(b => b.textContent.trim() === 'Run');
 if (!buttons.length) return null;
-const panel = buttons[buttons.length - 1].closest('.widget-vbox, .jupyter-widgets');
 let box = buttons[buttons.length - 1]; while (box.parentElement && !box.parentElement.classList.contains('jp-OutputArea-output')) box = box.parentElement;
 const imgs = [...box.querySelectorAll('img')];
 return {srcs: imgs.map(i => i.src.slice(-60)), loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
@@ -227,12 +226,9 @@ def check_explorer(root: Path = ROOT, shots: Path | None = None, timeout: float 
             while not driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell") and time.time() < deadline: time.sleep(0.5)
             while "Idle" not in driver.execute_script("return document.body.innerText") and time.time() < deadline: time.sleep(0.5)
             time.sleep(1)
-            driver.execute_script("window.jupyterapp && window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            if not driver.execute_script("return !!window.jupyterapp"):   # not exposed: the menu's shortcut instead
-                from selenium.webdriver.common.action_chains import ActionChains
-                from selenium.webdriver.common.keys import Keys
-                driver.find_element(By.CSS_SELECTOR, ".jp-Notebook").click()
-                ActionChains(driver).key_down(Keys.CONTROL).key_down(Keys.SHIFT).send_keys(Keys.ENTER).perform()
+            if not driver.execute_script("return !!window.jupyterapp"):      # --LabApp.expose_app_in_browser
+                problems.append("JupyterLab did not expose its application (window.jupyterapp)"); return problems, measured
+            driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")   # Run ▸ Run All Cells
             measured["lab_start_s"] = round(time.time() - start, 1)
             state, deadline = None, time.time() + timeout
             while time.time() < deadline:                 # the notebook ran to the panel and the panel shows its first run

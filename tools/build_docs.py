@@ -78,15 +78,13 @@ def process(nb):
     class AlreadyExecuted(FilterDefaults):   # outputs (show_doc's included) come from `execute`: do not run cells again
         def base_procs(self):
             return [p for p in super().base_procs() if p.__name__ not in ("exec_show_docs", "add_show_docs")]
-    front = dict(getattr(nb, "frontmatter_", {}) or {})
-    AlreadyExecuted()(nb)
+    AlreadyExecuted()(nb)                                        # its FrontmatterProc keeps the front matter `execute` read
     nb.cells = [c for c in nb.cells if "source" in c]          # nbdev's `hide_`/`rm_export` delete a hidden cell's source
     for cell in nb.cells:                                        # the directives nbconvert must honour, as cell tags
         d, tags = cell.get("directives_") or {}, cell.setdefault("metadata", {}).setdefault("tags", [])
         if cell.cell_type != "code": continue
         if d.get("echo:", [""])[0].lower() == "false" or "hide_input" in d: tags.append("remove_input")
         if d.get("output:", [""])[0].lower() == "false": cell.outputs = []        # live widgets: nothing static to show
-    nb.frontmatter_ = {**front, **(getattr(nb, "frontmatter_", {}) or {})}
     return nb
 
 
