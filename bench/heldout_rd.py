@@ -17,7 +17,7 @@ from PIL import Image
 
 from semcomp.bitstream import CondCodec
 from semcomp.core import fit_image
-from semcomp.evaluation import OperatingPoint, bd_rate, evaluate, summarize, write_rd
+from semcomp.evaluation import OperatingPoint, bd_rate, evaluate, low_rate_points, pareto, summarize, write_rd
 import numpy as np
 from semcomp.latent import LatentSettings
 from semcomp.models import demo_model_set
@@ -29,7 +29,8 @@ POINTS = [OperatingPoint("cond dpcm 4b", cond=CondCodec("dpcm", 4)),
           OperatingPoint("cond 6b + latent 16² 4b (default)", cond=CondCodec("dpcm", 6), latent_size=16, latent_bits=4),
           OperatingPoint("dct q60 λ.004 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.004),
           OperatingPoint("dct q60 λ.001 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.001),
-          OperatingPoint("dct q80 λ.0005 + latent 16² 4b", cond=CondCodec("dct", 80), latent_size=16, latent_bits=4, lmbda=0.0005)]
+          OperatingPoint("dct q80 λ.0005 + latent 16² 4b", cond=CondCodec("dct", 80), latent_size=16, latent_bits=4, lmbda=0.0005),
+          *low_rate_points()]
 
 
 def merge(folders: list, out: Path) -> dict:
@@ -67,9 +68,10 @@ def main(argv=None) -> int:
         pts = [pt.label for pt in POINTS if pt.label.startswith(prefix)]
         def mean(codec, key, point): return float(np.mean([r[key] for r in doc["records"] if r["codec"] == codec and r["point"] == point]))
         ok = [pt for pt in pts if all(r[k] is not None for r in doc["records"] if r["point"] == pt and r["codec"] in ("semcomp", "envelope") for k in ("psnr",))]
-        curve = {"points": ok, "bpp": [mean("semcomp", "bpp", pt) for pt in ok], "psnr": [mean("semcomp", "psnr", pt) for pt in ok],
-                 "ms_ssim": [mean("semcomp", "ms_ssim", pt) for pt in ok]}
-        env = {"bpp": curve["bpp"], "psnr": [mean("envelope", "psnr", pt) for pt in ok]}
+        rows = pareto([(mean("semcomp", "bpp", pt), mean("semcomp", "psnr", pt), mean("semcomp", "ms_ssim", pt), mean("envelope", "psnr", pt), pt)
+                       for pt in ok])   # the family's curve: its points no other of them beats on both rate and PSNR, by rate
+        curve = {"points": [r[4] for r in rows], "bpp": [r[0] for r in rows], "psnr": [r[1] for r in rows], "ms_ssim": [r[2] for r in rows]}
+        env = {"bpp": curve["bpp"], "psnr": [r[3] for r in rows]}
         families[family] = {"curve": curve, "envelope": env, "vs_envelope": bd_rate(env, curve)}
         print(family, json.dumps(families[family], default=lambda x: round(x, 3)))
     doc["families"] = families

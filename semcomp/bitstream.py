@@ -25,9 +25,9 @@ __all__ = ['MAGIC', 'FORMAT_VERSION', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SI
            'FormatError', 'write_varint', 'Reader', 'half', 'laplace_parameters', 'encode_symbols', 'decode_symbols',
            'encode_caption', 'decode_caption', 'CondCodec', 'encode_cond', 'decode_cond', 'cond_roundtrip',
            'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'dct_subsampled', 'dct_analyse',
-           'dct_synthesise', 'dct_quantise', 'encode_dct', 'dct_rate', 'quantize_latent', 'dequantize_latent',
-           'encode_latent', 'decode_latent', 'latent_roundtrip', 'latent_rate', 'Bitstream', 'pack', 'unpack',
-           'component_bits']
+           'dct_synthesise', 'dct_levels', 'dct_quantise', 'encode_dct', 'dct_rate', 'quantize_latent',
+           'dequantize_latent', 'encode_latent', 'decode_latent', 'latent_roundtrip', 'latent_rate', 'Bitstream',
+           'pack', 'unpack', 'component_bits']
 
 # %% ../nbs/11_bitstream.ipynb #ad7cca4d
 MAGIC = b"SEMC"
@@ -336,15 +336,16 @@ def _dct_walk(planes: list | None, block_counts: list, quality: int, code) -> li
         out.append(coded)
     return out
 
+def dct_levels(z: torch.Tensor) -> torch.Tensor:
+    "The coder's quantiser on one plane of coefficients in steps (`dct_analyse`'s layout): DC rounded, AC with a dead zone (|z| < 0.7 → 0)."
+    q = z.sign() * (z.abs() + 0.3).floor()
+    q[:, 0] = z[:, 0].round()
+    return q
+
 def dct_quantise(pixels: np.ndarray, quality: int) -> list:
-    "The quantised coefficients of a square uint8 image: per plane, per block, in zigzag order (AC with a dead zone)."
+    "The quantised coefficients of a square uint8 image: per plane, per block, in zigzag order (`dct_levels`)."
     z = dct_analyse(torch.tensor(pixels, dtype=torch.float64), quality, dct_subsampled(pixels.shape[0], quality))
-    planes = []
-    for zp in z:
-        q = zp.sign() * (zp.abs() + 0.3).floor()
-        q[:, 0] = zp[:, 0].round()
-        planes.append(q.long().tolist())
-    return planes
+    return [dct_levels(zp).long().tolist() for zp in z]
 
 def encode_dct(planes: list, side: int, quality: int) -> bytes:
     "The `dct` payload (after the coder byte) of quantised coefficient planes (`dct_quantise`'s layout) of a `side`² image."
@@ -391,11 +392,11 @@ def _laplace_bits(symbols: np.ndarray, scales: np.ndarray) -> np.ndarray:
     return -np.log2(np.maximum(mass, 2.0 ** -24))
 
 def dct_rate(z: list[torch.Tensor], side: int, quality: int) -> torch.Tensor:
-    """Bits of the coefficients `round(z)` (`dct_analyse`'s layout, in steps) under the coder's own adaptive model — the
+    """Bits of the coefficients `dct_levels(z)` (`dct_analyse`'s layout, in steps) under the coder's own adaptive model — the
     information content the range coder spends, give or take its few bytes of termination — differentiable in `z`:
-    the forward value is exact for the rounded symbols, the gradient that of the Laplace log-density, |r| / (scale · ln 2),
+    the forward value is exact for the quantised symbols, the gradient that of the Laplace log-density, |r| / (scale · ln 2),
     at the unrounded residual r (the DC's prediction held fixed)."""
-    rounded = [zp.detach().round().long().cpu().tolist() for zp in z]
+    rounded = [dct_levels(zp.detach()).long().cpu().tolist() for zp in z]
     where, scales, symbols, preds = [], [], [], []
     def record(scale, symbol, p, i, k, pred): where.append((p, i, k)); scales.append(scale); symbols.append(symbol); preds.append(pred); return symbol
     _dct_walk(rounded, _dct_layout(side, dct_subsampled(side, quality)), quality, record)

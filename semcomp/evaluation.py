@@ -23,7 +23,7 @@ from .metrics import image_metrics, format_metric
 
 # %% auto #0
 __all__ = ['CLASSICAL', 'LADDER', 'ENVELOPE_SCALES', 'classical_encode', 'classical_decode', 'at_rate', 'classical_curves',
-           'OperatingPoint', 'default_points', 'pareto', 'bd_rate', 'envelope_ladder', 'envelope_at',
+           'OperatingPoint', 'default_points', 'low_rate_points', 'pareto', 'bd_rate', 'envelope_ladder', 'envelope_at',
            'envelope_records', 'rd_curves', 'evaluate', 'merge_parts', 'summarize', 'write_rd', 'replot', 'rd_figure']
 
 # %% ../nbs/14_evaluation.ipynb #d0acc64e
@@ -90,14 +90,18 @@ class OperatingPoint:
     latent_size: int = 0             # 0: no latent (seeded noise)
     latent_bits: int = 6
     lmbda: float = 0.0               # rate weight of the encoder's loss
+    steps: int | None = None         # the upsampler's DDIM steps (None: the base settings')
+    relaxed_passes: int | None = None   # encoder passes on the unquantised side information (None: the base settings')
 
     def settings(self, base: Settings) -> Settings:
-        "`base` with this point's method, conditioning codec, latent and rate weight."
+        "`base` with this point's method, conditioning codec, latent, rate weight and (where given) upsampler steps and relaxed passes."
         latent = dataclasses.replace(base.latent, cond_codec=self.cond, latent_size=self.latent_size, latent_bits=self.latent_bits, lmbda=self.lmbda)
+        if self.steps is not None: latent = dataclasses.replace(latent, steps=self.steps)
+        if self.relaxed_passes is not None: latent = dataclasses.replace(latent, relaxed_passes=self.relaxed_passes)
         return dataclasses.replace(base, method=self.method, latent=latent)
 
 def default_points(output_size: int) -> list[OperatingPoint]:
-    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs — semcomp's λ curve."
+    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs with a latent and at four without (`low_rate_points`) — semcomp's λ curve."
     r = output_size // 4
     return [OperatingPoint("caption only", "caption"),
             OperatingPoint("cond dpcm 2b", cond=CondCodec("dpcm", 2)),
@@ -109,7 +113,13 @@ def default_points(output_size: int) -> list[OperatingPoint]:
             OperatingPoint(f"cond webp q50 + latent {r}² 4b", cond=CondCodec("webp", 50), latent_size=r, latent_bits=4),
             OperatingPoint(f"dct q60 λ.004 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.004),
             OperatingPoint(f"dct q60 λ.001 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.001),
-            OperatingPoint(f"dct q80 λ.0005 + latent {r}² 4b", cond=CondCodec("dct", 80), latent_size=r, latent_bits=4, lmbda=0.0005)]
+            OperatingPoint(f"dct q80 λ.0005 + latent {r}² 4b", cond=CondCodec("dct", 80), latent_size=r, latent_bits=4, lmbda=0.0005),
+            *low_rate_points()]
+
+def low_rate_points() -> list[OperatingPoint]:
+    "The λ curve's low end: the dct conditioning image alone, 2 upsampler steps, every pass after the first relaxed (at up to 30 passes)."
+    return [OperatingPoint(f"dct q{q} λ{str(lmbda)[1:]} · 2 steps", cond=CondCodec("dct", q), lmbda=lmbda, steps=2, relaxed_passes=29)
+            for q, lmbda in ((35, 0.002), (40, 0.004), (45, 0.004), (55, 0.008))]
 
 # %% ../nbs/14_evaluation.ipynb #57b21e28
 def pareto(points: list[tuple]) -> list[tuple]:

@@ -20,13 +20,14 @@ from .upsampler import lowres_condition, upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
 from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, latent_roundtrip,
-                               dct_quantise, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct, latent_rate)
+                               dct_analyse, dct_levels, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct, latent_rate)
 
 # %% auto #0
 __all__ = ['METHODS', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',
            'conditioning_input', 'start_noise', 'decode_side_info', 'invert_unet', 'invert_latent', 'transmit',
-           'side_bytes', 'fit_cond_quality', 'fit_side_size', 'Encoded', 'straight_through', 'coded_latent',
-           'CondParameters', 'optimize_side_info', 'reference_side_info', 'encode_image', 'latent_picture']
+           'side_bytes', 'fit_cond_quality', 'fit_side_size', 'Encoded', 'straight_through', 'coded_latent', 'NoFit',
+           'CondParameters', 'optimize_side_info', 'reference_side_info', 'size_trials', 'optimize_to_fit',
+           'encode_image', 'latent_picture']
 
 # %% ../nbs/10_latent.ipynb #cf921534
 METHODS = ("caption", "inversion", "optimized", "reference")   # 'caption': no side information
@@ -49,6 +50,7 @@ class LatentSettings:
     inversion_iters: int = 2         # fixed-point iterations per inversion step (0: plain DDIM inversion)
     iterations: int = 30             # optimisation budget, in passes through the sampler
     lr: float = 0.02                 # Adam's step size on the conditioning image (in [0, 1] units)
+    relaxed_passes: int = 0          # passes after the first that differentiate the unquantised side information (each still scored by its file)
     optimize_latent: bool = True     # optimise the (pooled) latent too, not only the conditioning image
     target_psnr: float | None = None # stop early once the decoded image reaches it
     checkpoint: bool = True          # gradient checkpointing: memory flat in `steps`
@@ -59,9 +61,11 @@ class LatentSettings:
     latent_bits: int = 4             # bits per latent value before entropy coding (2–8); 6 measured no better on the demo (rd.json)
     lmbda: float = 0.0               # rate weight: the loss is MSE (pixels in [0, 1]) + lmbda · bits / output pixels (dct cond and latent)
     max_side_bytes: int | None = None   # the cond + latent payloads must fit (compress sets it from a target size): the coder's quality is searched
+    size_trials: tuple = ((5, 0.002), (10, 0.004))   # with a budget and the dct coder, also try (quality steps higher, λ): see `size_trials`
 
     def __post_init__(self):
         if not (self.lmbda >= 0 and math.isfinite(self.lmbda)): raise ValueError(f"lmbda is a rate weight ≥ 0, got {self.lmbda}")
+        if self.relaxed_passes < 0: raise ValueError(f"relaxed_passes must be ≥ 0, got {self.relaxed_passes}")
         if self.max_side_bytes is not None and self.max_side_bytes < 1: raise ValueError(f"max_side_bytes must be at least 1, got {self.max_side_bytes}")
 
     def latent_resolution(self, output_size: int) -> int:
@@ -204,39 +208,51 @@ def _crop(x: torch.Tensor, box: tuple) -> torch.Tensor:
     left, top, right, bottom = box
     return x[..., top:bottom, left:right]
 
+class NoFit(ValueError):
+    "No pass of a size-budgeted encode fitted the budget."
+
 class CondParameters:
     """The conditioning image as the encoder optimises it: pixels in [0, 1] for every coder, or — for the `dct` coder — its
-    DCT coefficients in steps (continuous, starting from the coder's own quantisation), the domain that coder quantises.
-    `payload()` is its `cond` component now, `coded(payload)` the image the decoder will see (the file's, exactly) with
-    straight-through gradients, `bits()` its differentiable rate (dct only; None for the other coders, whose rate is not modelled)."""
+    DCT coefficients in steps (continuous, starting from `cond`'s own analysis), the domain that coder quantises.
+    `payload()` is its `cond` component now (the coder's quantisation of the parameters: the first is what `encode_cond`
+    sends), `coded(payload)` the image the decoder will see (the file's, exactly) with straight-through gradients,
+    `relaxed()` the image of the unquantised parameters, `bits()` the differentiable rate (dct only; None for the other
+    coders, whose rate is not modelled)."""
     def __init__(self, cond: np.ndarray, codec: CondCodec, device, lr: float):
         self.codec, self.side, self.device = codec, cond.shape[0], device
         self.dct = codec.format == "dct"
         if self.dct:
             self.sub = dct_subsampled(self.side, codec.quality)
-            # start from the coder's own quantisation of `cond` (dead zone included): the first pass sends what `encode_cond` would
-            self.params = [torch.tensor(z, dtype=torch.float32, device=device).requires_grad_(True) for z in dct_quantise(cond, codec.quality)]
+            # the unquantised coefficients in float64, as `dct_quantise` computes them: their fractional parts are spread,
+            # so an optimiser step moves few of them across a level (started on the levels, Adam's equal first steps move all)
+            z = dct_analyse(torch.tensor(cond, dtype=torch.float64), codec.quality, self.sub)
+            self.params = [zp.to(device).requires_grad_(True) for zp in z]
             self.lr = lr * 255 / dct_step(codec.quality)           # the same step in 8-bit levels as `lr` on pixels
         else:
             self.params, self.lr = [to_tensor(cond, device).requires_grad_(True)], lr
     def payload(self) -> bytes:
         if not self.dct: return encode_cond(to_uint8(self.params[0].detach()), self.codec)
-        symbols = [z.detach().round().long().cpu().tolist() for z in self.params]
+        symbols = [dct_levels(z.detach()).long().cpu().tolist() for z in self.params]
         return bytes([COND_CODERS["dct"]]) + encode_dct(symbols, self.side, self.codec.quality)
+    def relaxed(self) -> torch.Tensor:
+        if not self.dct: return self.params[0].clamp(0, 1)
+        rgb = dct_synthesise(self.params, self.side, self.codec.quality, self.sub) / 255
+        return rgb.permute(2, 0, 1)[None].clamp(0, 1).float()
     def coded(self, payload: bytes) -> torch.Tensor:
         exact = to_tensor(decode_cond(payload), self.device)
-        if not self.dct: return straight_through(self.params[0], exact)
-        rgb = dct_synthesise(self.params, self.side, self.codec.quality, self.sub) / 255
-        return straight_through(rgb.permute(2, 0, 1)[None].clamp(0, 1), exact)
+        return straight_through(self.relaxed() if self.dct else self.params[0], exact)
     def bits(self) -> torch.Tensor | None:
         return dct_rate(self.params, self.side, self.codec.quality) if self.dct else None
 
 def optimize_side_info(models, target01: torch.Tensor, init: SideInfo, settings: LatentSettings, box: tuple, seed: int = 0,
                        text_encodings=None, progress: bool = False, monitor=None):
     """Optimise the conditioning image (and optionally the latent) end to end through the sampler; return (best side info,
-    history, NFE fwd, NFE bwd). With `settings.lmbda` > 0 the loss is MSE + λ · bits / pixels and the best pass is the one
-    with the lowest MSE + λ · (the file's bits) / pixels; with λ = 0 the one with the best PSNR. With `settings.max_side_bytes`
-    only passes whose payloads fit count (the first must: `fit_side_size` chooses the quality and latent so)."""
+    history, NFE fwd, NFE bwd). Passes 2 … 1 + `settings.relaxed_passes` differentiate the *unquantised* side information
+    (and decode their file once more, without gradients, to score it); the others differentiate the file's own (quantised,
+    straight-through). Every pass is scored by its file: with `settings.lmbda` > 0 the best is the lowest MSE + λ · (the
+    file's bits) / pixels (the loss is MSE + λ · estimated bits / pixels), with λ = 0 the best PSNR. With
+    `settings.max_side_bytes` only passes whose payloads fit count (the first must: `fit_side_size` chooses the quality and
+    latent so)."""
     index, _, size = last_unet(models)
     target = target01.to(models.device)
     target8 = to_uint8(target)
@@ -248,37 +264,41 @@ def optimize_side_info(models, target01: torch.Tensor, init: SideInfo, settings:
     groups = [{"params": cond.params, "lr": cond.lr}]
     if latent is not None and settings.optimize_latent: groups.append({"params": [latent], "lr": settings.lr})
     opt = torch.optim.Adam(groups)
+    def decode(c, lat, grad):
+        x_T = start_noise(models, SideInfo(init.cond, None), seed) if lat is None else expand_latent(lat, size)
+        stage = unet_stage(models.decoder, index, lowres_cond_img=conditioning_input(models, c), text_encodings=text_encodings)
+        with torch.set_grad_enabled(grad):
+            out = ddim_sample(stage.denoiser, x_T, stage.alphas_cumprod, settings.steps, stage.objective, stage.clamp_x0,
+                              checkpoint=settings.checkpoint and grad).x0
+        return ((out + 1) / 2).clamp(0, 1)
     best, history, fwd, bwd = (float("inf"), init), [], 0, 0
     bar = tqdm(range(settings.iterations), desc="optimising", leave=False, disable=not progress)
-    for it in bar:
-        payload = cond.payload()
-        cq = cond.coded(payload)
-        lq = None if latent is None else coded_latent(latent, settings.latent_bits)
-        x_T = start_noise(models, SideInfo(init.cond, None), seed) if latent is None else expand_latent(lq, size)
-        stage = unet_stage(models.decoder, index, lowres_cond_img=conditioning_input(models, cq),
-                           text_encodings=text_encodings)
-        with count_calls(stage.unet) as calls:
-            out = ddim_sample(stage.denoiser, x_T, stage.alphas_cumprod, settings.steps, stage.objective, stage.clamp_x0,
-                              checkpoint=settings.checkpoint).x0
-            out01 = ((out + 1) / 2).clamp(0, 1)
-            value = psnr(target8, to_uint8(out01.detach()), box)
+    with count_calls(models.decoder.unets[index]) as calls:
+        for it in bar:
+            payload = cond.payload()
+            lq = None if latent is None else coded_latent(latent, settings.latent_bits)
+            done = it == settings.iterations - 1
+            if 0 < it <= settings.relaxed_passes:
+                out01 = None if done else decode(cond.relaxed(), latent, True)
+                with torch.no_grad(): value = psnr(target8, to_uint8(decode(cond.coded(payload), lq, False)), box)
+            else:
+                out01 = decode(cond.coded(payload), lq, not done)
+                value = psnr(target8, to_uint8(out01.detach()), box)
             history.append(value); bar.set_postfix(psnr=f"{value:.2f}")
             if monitor: monitor(it + 1, settings.iterations, value)   # a progress display; raising here stops the encoder
             side = transmit(payload, None if latent is None else latent.detach().clone(), settings) if lmbda or budget else None
             score = (10 ** (-value / 10) + lmbda * 8 * side_bytes(side) / pixels) if lmbda else -value
             if score < best[0] and (budget is None or side_bytes(side) <= budget):
                 best = (score, side or transmit(payload, None if latent is None else latent.detach().clone(), settings))
-            done = it == settings.iterations - 1 or (settings.target_psnr is not None and value >= settings.target_psnr)
-            if not done:
-                loss = F.mse_loss(_crop(out01, box), _crop(target, box))
-                if lmbda:
-                    rates = [cond.bits(), latent_rate(latent, settings.latent_bits) if latent is not None and settings.optimize_latent else None]
-                    rates = [r for r in rates if r is not None]
-                    if rates: loss = loss + lmbda * sum(rates) / pixels
-                opt.zero_grad(); loss.backward(); opt.step(); bwd += settings.steps
-        fwd += calls[0]
-        if done: break
-    assert best[1].cond_payload, "no pass fitted the size budget"   # the first always does: `fit_side_size` sized it
+            if done or (settings.target_psnr is not None and value >= settings.target_psnr): break
+            loss = F.mse_loss(_crop(out01, box), _crop(target, box))
+            if lmbda:
+                rates = [cond.bits(), latent_rate(latent, settings.latent_bits) if latent is not None and settings.optimize_latent else None]
+                rates = [r for r in rates if r is not None]
+                if rates: loss = loss + lmbda * sum(rates) / pixels
+            opt.zero_grad(); loss.backward(); opt.step(); bwd += settings.steps
+    fwd = calls[0]
+    if not best[1].cond_payload: raise NoFit(f"no pass fitted the size budget of {budget} bytes")   # the first fits at `fit_side_size`'s quality
     return best[1], history, fwd, bwd
 
 # %% ../nbs/10_latent.ipynb #38d92118
@@ -317,6 +337,38 @@ def reference_side_info(models, target01: torch.Tensor, settings: LatentSettings
     return best[1], history, fwd, bwd
 
 # %% ../nbs/10_latent.ipynb #18e11386
+def size_trials(settings: LatentSettings) -> list[LatentSettings]:
+    """The encodes a size-budgeted `optimized` encoder tries: `settings` as `fit_side_size` left them (the highest quality
+    whose first side information fits, the settings' own λ), then — for the `dct` coder, whose rate the loss can see —
+    each `settings.size_trials` (quality steps above that one, λ) within the coder's range. One trial for the other coders."""
+    if settings.max_side_bytes is None or settings.cond_codec.format != "dct": return [settings]
+    top, q = QUALITY_RANGES["dct"][1], settings.cond_codec.quality
+    out = [settings]
+    for step, lmbda in settings.size_trials:
+        if q + step <= top: out.append(dataclasses.replace(settings, cond_codec=CondCodec("dct", q + step), lmbda=lmbda))
+    return out
+
+def optimize_to_fit(models, target01: torch.Tensor, init: SideInfo, settings: LatentSettings, box: tuple, seed: int,
+                    text_encodings, progress: bool, monitor, search: dict):
+    """Run `optimize_side_info` for each of `size_trials(settings)` and keep the side information with the best decoded PSNR
+    among those that fit the budget (a trial above the fitted quality fits only if its rate term brings a pass under it).
+    Returns (side, history of the winner, NFE fwd, NFE bwd, `search` with the winner's quality and λ and every trial's result)."""
+    best, runs, fwd, bwd = None, [], 0, 0
+    for s in size_trials(settings):
+        try: side, history, f, b = optimize_side_info(models, target01, init, s, box, seed, text_encodings, progress, monitor)
+        except NoFit: side, history, f, b = None, [], 0, 0
+        decoded = decode_side_info(models, side, s.steps, seed, text_encodings) if side is not None else None
+        fwd, bwd = fwd + f + (decoded.nfe if decoded else 0), bwd + b
+        value = psnr(to_uint8(target01), to_uint8(decoded.image), box) if decoded else None
+        runs.append({"quality": s.cond_codec.quality, "lmbda": s.lmbda, "psnr": value, "bytes": side_bytes(side) if side else None,
+                     "unet_evaluations": f + b + (decoded.nfe if decoded else 0)})
+        if value is not None and (best is None or value > best[0]): best = (value, side, history, s)
+    if best is None: raise NoFit(f"no trial fitted the size budget of {settings.max_side_bytes} bytes")   # the first always does
+    _, side, history, s = best
+    return side, history, fwd, bwd, {**search, "fitted_quality": settings.cond_codec.quality, "quality": s.cond_codec.quality,
+                                     "lmbda": s.lmbda, "size_trials": runs,
+                                     "unet_evaluations": fwd + bwd}
+
 def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", settings: LatentSettings | None = None,
                  box: tuple | None = None, seed: int = 0, text_encodings=None, progress: bool = False, monitor=None) -> Encoded:
     "Side information for the (s, s, 3) uint8 `target_pixels` by `method`, with the decoder's image and PSNR; `monitor(pass, passes, psnr)` is called after each pass."
@@ -339,7 +391,11 @@ def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", s
             x_full, fwd = invert_latent(models, target, to_tensor(cond, models.device), settings.steps, settings.inversion_iters, text_encodings)
             latent = pool_latent(x_full, settings.latent_resolution(size))
         if settings.max_side_bytes is not None: settings, latent, search = fit_side_size(cond, x_full if latent is not None else None, settings, size)
-        if method == "optimized":
+        if method == "optimized" and len(size_trials(settings)) > 1:
+            side, history, f, bwd, search = optimize_to_fit(models, target, SideInfo(cond, latent), settings, box, seed, text_encodings,
+                                                           progress, monitor, search)
+            fwd += f
+        elif method == "optimized":
             side, history, f, bwd = optimize_side_info(models, target, SideInfo(cond, latent), settings, box, seed, text_encodings, progress, monitor)
             fwd += f
         else: side = transmit(cond, latent, settings)
