@@ -3,9 +3,10 @@ current coder and its λ curve against JPEG/WebP/AVIF and the "downscale, code, 
 
     .venv/bin/python bench/heldout_rd.py [--photos chelsea coins ...] [--iterations 15] [--out result/heldout]
     .venv/bin/python bench/heldout_rd.py --merge result/heldout_a result/heldout_b --out result/heldout
+    .venv/bin/python bench/heldout_rd.py --own-size --out result/heldout_own
 
 Every photo named (default: all held-out photos of semcomp/weights/photos.json) is centre-cropped and Lanczos-resized to
-64², written with its manifest description as caption to a temporary images/ + texts/ pair, and evaluated with
+64² (with `--own-size`: given as it is, so semcomp codes it through the 64² model and the codecs at the photo's size), written with its manifest description as caption to a temporary images/ + texts/ pair, and evaluated with
 `semcomp.evaluation.evaluate` at the points below (each a real compress/decompress; `--iterations` encoder passes).
 `--merge` joins the records of several such runs (disjoint photos, same points and settings) into one rd.json / rd.png,
 so a long run can be split between processes.
@@ -17,7 +18,7 @@ from PIL import Image
 
 from semcomp.bitstream import CondCodec
 from semcomp.core import fit_image
-from semcomp.evaluation import OperatingPoint, bd_rate, evaluate, low_rate_points, pareto, summarize, write_rd
+from semcomp.evaluation import OperatingPoint, bd_rate, evaluate, two_step_points, pareto, summarize, write_rd
 import numpy as np
 from semcomp.latent import LatentSettings
 from semcomp.models import demo_model_set
@@ -30,14 +31,17 @@ POINTS = [OperatingPoint("cond dpcm 4b", cond=CondCodec("dpcm", 4)),
           OperatingPoint("dct q60 λ.004 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.004),
           OperatingPoint("dct q60 λ.001 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.001),
           OperatingPoint("dct q80 λ.0005 + latent 16² 4b", cond=CondCodec("dct", 80), latent_size=16, latent_bits=4, lmbda=0.0005),
-          *low_rate_points()]
+          *two_step_points()]
 
 
 def merge(folders: list, out: Path) -> dict:
+    "Join the records of several runs — other photos, or other points on the same photos (same settings and code) — into one."
     docs = [json.loads((Path(f) / "rd.json").read_text(encoding="utf-8")) for f in folders]
-    doc = {**docs[0], "images": [n for d in docs for n in d["images"]], "failures": [x for d in docs for x in d["failures"]],
-           "records": [r for d in docs for r in d["records"]],
-           "envelope_ladders": {k: v for d in docs for k, v in d.get("envelope_ladders", {}).items()}}
+    doc = {**docs[0], "images": list(dict.fromkeys(n for d in docs for n in d["images"])),
+           "points": list({p["label"]: p for d in docs for p in d["points"]}.values()),
+           "failures": [x for d in docs for x in d["failures"]], "records": [r for d in docs for r in d["records"]],
+           "envelope_ladders": {k: v for d in docs for k, v in d.get("envelope_ladders", {}).items()},
+           "merged_from": [{"created": d["created"], "images": d["images"], "points": [p["label"] for p in d["points"]]} for d in docs]}
     return write_rd(summarize(doc), out)
 
 
@@ -45,6 +49,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--photos", nargs="*"); p.add_argument("--iterations", type=int, default=15)
     p.add_argument("--merge", nargs="*"); p.add_argument("--out", type=Path, default=Path("result/heldout"))
+    p.add_argument("--own-size", action="store_true", help="the photos at their own size, not resized to 64²")
+    p.add_argument("--points", nargs="*", help="run only the points with these labels")
     args = p.parse_args(argv)
     if args.merge: doc = merge(args.merge, args.out)
     else:
@@ -54,9 +60,11 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp); (tmp / "images").mkdir(); (tmp / "texts").mkdir()
             for name in names:
-                Image.fromarray(fit_image(Image.fromarray(held[name]), 64, "crop").pixels).save(tmp / "images" / f"{name}.png")
+                photo = Image.fromarray(held[name])
+                (photo if args.own_size else Image.fromarray(fit_image(photo, 64, "crop").pixels)).save(tmp / "images" / f"{name}.png")
                 (tmp / "texts" / f"{name}.txt").write_text(why[name] + "\n", encoding="utf-8")
-            doc = evaluate(demo_model_set(), tmp / "images", tmp / "texts", args.out, POINTS,
+            points = [pt for pt in POINTS if not args.points or pt.label in args.points]
+            doc = evaluate(demo_model_set(), tmp / "images", tmp / "texts", args.out, points,
                            Settings(latent=LatentSettings(iterations=args.iterations)))
     print(f"{len(doc['images'])} photos:", ", ".join(doc["images"]))
     for name, curve in doc["curves"].items():
@@ -65,7 +73,7 @@ def main(argv=None) -> int:
     for name, bd in doc["bd_rate"].items(): print(name, {k: (round(v, 2) if isinstance(v, float) else v) for k, v in bd.items() if not k.endswith("note")})
     families = {}
     for family, prefix in (("current coder (dpcm, λ 0)", "cond"), ("dct + rate term (λ curve)", "dct")):
-        pts = [pt.label for pt in POINTS if pt.label.startswith(prefix)]
+        pts = [pt["label"] for pt in doc["points"] if pt["label"].startswith(prefix)]
         def mean(codec, key, point): return float(np.mean([r[key] for r in doc["records"] if r["codec"] == codec and r["point"] == point]))
         ok = [pt for pt in pts if all(r[k] is not None for r in doc["records"] if r["point"] == pt and r["codec"] in ("semcomp", "envelope") for k in ("psnr",))]
         rows = pareto([(mean("semcomp", "bpp", pt), mean("semcomp", "psnr", pt), mean("semcomp", "ms_ssim", pt), mean("envelope", "psnr", pt), pt)

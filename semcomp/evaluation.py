@@ -23,7 +23,7 @@ from .metrics import image_metrics, format_metric
 
 # %% auto #0
 __all__ = ['CLASSICAL', 'LADDER', 'ENVELOPE_SCALES', 'classical_encode', 'classical_decode', 'at_rate', 'classical_curves',
-           'OperatingPoint', 'default_points', 'low_rate_points', 'pareto', 'bd_rate', 'envelope_ladder', 'envelope_at',
+           'OperatingPoint', 'default_points', 'two_step_points', 'pareto', 'bd_rate', 'envelope_ladder', 'envelope_at',
            'envelope_records', 'rd_curves', 'evaluate', 'merge_parts', 'summarize', 'write_rd', 'replot', 'rd_figure']
 
 # %% ../nbs/14_evaluation.ipynb #d0acc64e
@@ -101,7 +101,7 @@ class OperatingPoint:
         return dataclasses.replace(base, method=self.method, latent=latent)
 
 def default_points(output_size: int) -> list[OperatingPoint]:
-    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs with a latent and at four without (`low_rate_points`) — semcomp's λ curve."
+    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs with a latent and at seven without (`two_step_points`) — semcomp's λ curve."
     r = output_size // 4
     return [OperatingPoint("caption only", "caption"),
             OperatingPoint("cond dpcm 2b", cond=CondCodec("dpcm", 2)),
@@ -114,12 +114,12 @@ def default_points(output_size: int) -> list[OperatingPoint]:
             OperatingPoint(f"dct q60 λ.004 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.004),
             OperatingPoint(f"dct q60 λ.001 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.001),
             OperatingPoint(f"dct q80 λ.0005 + latent {r}² 4b", cond=CondCodec("dct", 80), latent_size=r, latent_bits=4, lmbda=0.0005),
-            *low_rate_points()]
+            *two_step_points()]
 
-def low_rate_points() -> list[OperatingPoint]:
-    "The λ curve's low end: the dct conditioning image alone, 2 upsampler steps, every pass after the first relaxed (at up to 30 passes)."
+def two_step_points() -> list[OperatingPoint]:
+    "The λ curve without a latent: the dct conditioning image alone at seven (quality, λ) pairs, 2 upsampler steps, every pass after the first relaxed (at up to 30 passes)."
     return [OperatingPoint(f"dct q{q} λ{str(lmbda)[1:]} · 2 steps", cond=CondCodec("dct", q), lmbda=lmbda, steps=2, relaxed_passes=29)
-            for q, lmbda in ((35, 0.002), (40, 0.004), (45, 0.004), (55, 0.008))]
+            for q, lmbda in ((35, 0.002), (40, 0.004), (45, 0.004), (55, 0.008), (60, 0.004), (70, 0.002), (80, 0.001))]
 
 # %% ../nbs/14_evaluation.ipynb #57b21e28
 def pareto(points: list[tuple]) -> list[tuple]:
