@@ -209,7 +209,9 @@ def _crop(x: torch.Tensor, box: tuple) -> torch.Tensor:
     return x[..., top:bottom, left:right]
 
 class NoFit(ValueError):
-    "No pass of a size-budgeted encode fitted the budget."
+    "No pass of a size-budgeted encode fitted the budget; it says what the passes cost (`nfe_forward`, `nfe_backward`)."
+    def __init__(self, message: str, nfe_forward: int = 0, nfe_backward: int = 0):
+        super().__init__(message); self.nfe_forward, self.nfe_backward = nfe_forward, nfe_backward
 
 class CondParameters:
     """The conditioning image as the encoder optimises it: pixels in [0, 1] for every coder, or — for the `dct` coder — its
@@ -298,7 +300,7 @@ def optimize_side_info(models, target01: torch.Tensor, init: SideInfo, settings:
                 if rates: loss = loss + lmbda * sum(rates) / pixels
             opt.zero_grad(); loss.backward(); opt.step(); bwd += settings.steps
     fwd = calls[0]
-    if not best[1].cond_payload: raise NoFit(f"no pass fitted the size budget of {budget} bytes")   # the first fits at `fit_side_size`'s quality
+    if not best[1].cond_payload: raise NoFit(f"no pass fitted the size budget of {budget} bytes", fwd, bwd)   # the first fits at `fit_side_size`'s quality
     return best[1], history, fwd, bwd
 
 # %% ../nbs/10_latent.ipynb #38d92118
@@ -356,7 +358,7 @@ def optimize_to_fit(models, target01: torch.Tensor, init: SideInfo, settings: La
     best, runs, fwd, bwd = None, [], 0, 0
     for s in size_trials(settings):
         try: side, history, f, b = optimize_side_info(models, target01, init, s, box, seed, text_encodings, progress, monitor)
-        except NoFit: side, history, f, b = None, [], 0, 0
+        except NoFit as e: side, history, f, b = None, [], e.nfe_forward, e.nfe_backward   # what the passes cost still counts
         decoded = decode_side_info(models, side, s.steps, seed, text_encodings) if side is not None else None
         fwd, bwd = fwd + f + (decoded.nfe if decoded else 0), bwd + b
         value = psnr(to_uint8(target01), to_uint8(decoded.image), box) if decoded else None
