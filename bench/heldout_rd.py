@@ -6,10 +6,11 @@ current coder and its λ curve against JPEG/WebP/AVIF and the "downscale, code, 
     .venv/bin/python bench/heldout_rd.py --own-size --out result/heldout_own
 
 Every photo named (default: all held-out photos of semcomp/weights/photos.json) is centre-cropped and Lanczos-resized to
-64² (with `--own-size`: given as it is, so semcomp codes it through the 64² model and the codecs at the photo's size), written with its manifest description as caption to a temporary images/ + texts/ pair, and evaluated with
-`semcomp.evaluation.evaluate` at the points below (each a real compress/decompress; `--iterations` encoder passes).
-`--merge` joins the records of several such runs (disjoint photos, same points and settings) into one rd.json / rd.png,
-so a long run can be split between processes.
+64² (with `--own-size`: given as it is, so semcomp codes it through the 64² model and the codecs at the photo's size),
+written with its manifest description as caption to a temporary images/ + texts/ pair, and evaluated with
+`semcomp.evaluation.evaluate` at the points below (each a real compress/decompress; `--iterations` encoder passes;
+`--points` runs only some). `--merge` joins the records of several such runs (other photos, or other points on the same
+photos; the same settings and code) into one rd.json / rd.png, so a long run can be split between processes or extended.
 """
 import argparse, json, sys, tempfile
 from pathlib import Path

@@ -58,7 +58,7 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--lr", type=float, default=lat.lr, help="optimized: Adam step size on the conditioning image")
     p.add_argument("--fixed-latent", action="store_true", help="optimized: keep the inverted latent; optimise only the conditioning image")
     p.add_argument("--target-psnr", type=float, default=None, help="optimized: stop once the decoded image reaches this PSNR (dB)")
-    p.add_argument("--target-bytes", type=int, default=None, help="side information: the .sc file must fit this many bytes (the conditioning coder's quality is searched)")
+    p.add_argument("--target-bytes", type=int, default=None, help="side information: the .sc file must fit this many bytes (the conditioning coder's quality is searched; with dct also λ, see --no-size-trials)")
     p.add_argument("--target-bpp", type=float, default=None, help="side information: ... or this many bits per pixel of the original image")
     p.add_argument("--lmbda", type=float, default=lat.lmbda, help="optimized: rate weight λ; the encoder minimises MSE + λ · bits / pixels (rate of a dct conditioning image and of the latent)")
     p.add_argument("--relaxed-passes", type=int, default=lat.relaxed_passes, help="optimized: passes after the first that differentiate the unquantised side information (each still scored by its file)")
