@@ -1,5 +1,6 @@
 "The documentation site: one page per notebook, pipeline order, plots as images, hidden cells hidden, every local link resolves."
 import html, re, subprocess, sys
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -74,3 +75,13 @@ def test_a_failing_notebook_still_gets_the_other_pages_written(tmp_path, monkeyp
 
 def test_every_local_link_and_anchor_resolves():
     assert build_docs.broken_links(site()) == []
+
+
+def test_notebooks_temporary_folders_are_removed(monkeypatch, tmp_path):
+    "What a notebook leaves in temporary folders (its examples call `tempfile.mkdtemp()`) is gone after its run, and TMPDIR is as it was."
+    import os, tempfile
+    monkeypatch.setenv("TMPDIR", str(tmp_path)); monkeypatch.setattr(tempfile, "tempdir", None)
+    with build_docs.own_temp_folder("x") as folder:
+        left = Path(tempfile.mkdtemp()); (left / "weights.pth").write_bytes(b"0" * 1000)
+        assert left.parent == folder and folder.parent == tmp_path
+    assert not folder.exists() and os.environ["TMPDIR"] == str(tmp_path) and list(tmp_path.iterdir()) == []

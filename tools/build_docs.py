@@ -9,7 +9,7 @@ link and anchor resolves.
 Usage: python tools/build_docs.py [--out _docs] [--only NAME ...] [--check] [--jobs N]
 """
 from __future__ import annotations
-import argparse, html, importlib, os, re, sys, time
+import argparse, contextlib, html, importlib, os, re, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -235,12 +235,25 @@ def build_page(path: Path, prefix: str) -> tuple[str, str | None, str | None, st
     start = time.time()
     os.environ["IN_TEST"] = "1"
     try:
-        with working_directory(ROOT):
+        with working_directory(ROOT), own_temp_folder(path.stem):
             nb = process(execute(path))
         body, title = to_html(nb, prefix)
         return page_name(path), title, body, None, time.time() - start
     except (NotebookError, ValueError) as e:
         return page_name(path), None, None, str(e) if isinstance(e, NotebookError) else f"{path.name}: {e}", time.time() - start
+
+
+@contextlib.contextmanager
+def own_temp_folder(name: str):
+    "Everything the notebook puts in temporary folders (`tempfile.mkdtemp()` in its examples, a model's copy of weights) goes into one that is removed afterwards: repeated test runs do not fill the disk."
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    with tempfile.TemporaryDirectory(prefix=f"semcomp-{name}-") as folder:
+        os.environ["TMPDIR"], tempfile.tempdir = folder, None      # tempfile reads TMPDIR again
+        try: yield Path(folder)
+        finally:
+            if saved[0] is None: os.environ.pop("TMPDIR", None)
+            else: os.environ["TMPDIR"] = saved[0]
+            tempfile.tempdir = saved[1]
 
 
 def _worker(threads: int):
