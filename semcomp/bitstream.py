@@ -22,18 +22,18 @@ from .core import FIT_POLICIES
 # %% auto #0
 __all__ = ['MAGIC', 'FORMAT_VERSION', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SIDE', 'MAX_COMPONENT_BYTES', 'MAX_COND_SIDE',
            'MAX_LATENT_SIDE', 'MAX_LATENT_CHANNELS', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'DCT_BLOCK', 'MAX_DCT_SIDE',
-           'FormatError', 'write_varint', 'Reader', 'half', 'laplace_parameters', 'encode_symbols', 'decode_symbols',
-           'encode_caption', 'decode_caption', 'CondCodec', 'encode_cond', 'decode_cond', 'cond_roundtrip',
-           'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'dct_subsampled', 'dct_analyse',
-           'dct_synthesise', 'dct_levels', 'dct_quantise', 'encode_dct', 'dct_rate', 'quantize_latent',
-           'dequantize_latent', 'encode_latent', 'decode_latent', 'latent_roundtrip', 'latent_rate', 'Bitstream',
-           'pack', 'unpack', 'component_bits']
+           'MAX_RESIDUAL_SIDE', 'FormatError', 'write_varint', 'Reader', 'half', 'laplace_parameters', 'encode_symbols',
+           'decode_symbols', 'encode_caption', 'decode_caption', 'CondCodec', 'encode_cond', 'decode_cond',
+           'cond_roundtrip', 'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'dct_subsampled',
+           'dct_analyse', 'dct_synthesise', 'dct_levels', 'dct_quantise', 'encode_dct', 'dct_rate', 'quantize_latent',
+           'dequantize_latent', 'encode_latent', 'decode_latent', 'latent_roundtrip', 'latent_rate', 'residual_image',
+           'encode_residual', 'decode_residual', 'add_residual', 'Bitstream', 'pack', 'unpack', 'component_bits']
 
 # %% ../nbs/11_bitstream.ipynb #ad7cca4d
 MAGIC = b"SEMC"
 FORMAT_VERSION = 1
 FINGERPRINT_BYTES = 8
-TAGS = {"settings": 1, "caption": 2, "cond": 3, "latent": 4}
+TAGS = {"settings": 1, "caption": 2, "cond": 3, "latent": 4, "residual": 5}
 MAX_IMAGE_SIDE = 1 << 16          # original images up to 65536 pixels a side
 MAX_COMPONENT_BYTES = 1 << 24     # no component is larger than 16 MiB
 MAX_COND_SIDE = 1024
@@ -347,9 +347,9 @@ def dct_quantise(pixels: np.ndarray, quality: int) -> list:
     z = dct_analyse(torch.tensor(pixels, dtype=torch.float64), quality, dct_subsampled(pixels.shape[0], quality))
     return [dct_levels(zp).long().tolist() for zp in z]
 
-def encode_dct(planes: list, side: int, quality: int) -> bytes:
+def encode_dct(planes: list, side: int, quality: int, max_side: int = MAX_DCT_SIDE) -> bytes:
     "The `dct` payload (after the coder byte) of quantised coefficient planes (`dct_quantise`'s layout) of a `side`² image."
-    if side > MAX_DCT_SIDE: raise ValueError(f"the dct coder takes conditioning images up to {MAX_DCT_SIDE}², got {side}²")
+    if side > max_side: raise ValueError(f"the dct coder takes images up to {max_side}² here, got {side}²")
     sub = dct_subsampled(side, quality)
     symbols, scales = [], []
     def record(scale, symbol, *where): symbols.append(symbol); scales.append(scale); return symbol
@@ -362,15 +362,15 @@ def encode_dct(planes: list, side: int, quality: int) -> bytes:
     while cut < 3 and len(words) - cut > 0 and words[len(words) - 1 - cut] == 0: cut += 1   # zero bytes of the last word
     return bytes([quality | (0x80 if sub else 0)]) + write_varint(side) + words[:len(words) - cut]   # bit 7: 4:2:0
 
-def _dct_encode(pixels: np.ndarray, quality: int) -> bytes:
-    return encode_dct(dct_quantise(pixels, quality), pixels.shape[0], quality)
+def _dct_encode(pixels: np.ndarray, quality: int, max_side: int = MAX_DCT_SIDE) -> bytes:
+    return encode_dct(dct_quantise(pixels, quality), pixels.shape[0], quality, max_side)
 
-def _dct_decode(r: Reader) -> np.ndarray:
+def _dct_decode(r: Reader, max_side: int = MAX_DCT_SIDE, part: str = "cond") -> np.ndarray:
     head = r.byte("dct quality")
     quality, sub = head & 0x7F, bool(head & 0x80)
-    if not 1 <= quality <= 100: raise FormatError(f"cond: dct quality must be 1–100, got {quality}")
-    side = r.varint("conditioning size", MAX_DCT_SIDE)
-    if side == 0 or sub != dct_subsampled(side, quality): raise FormatError(f"cond: a dct image of side {side} at quality {quality}{' with 4:2:0' if sub else ''} is not allowed")
+    if not 1 <= quality <= 100: raise FormatError(f"{part}: dct quality must be 1–100, got {quality}")
+    side = r.varint(f"{part} image size", max_side)
+    if side == 0 or sub != dct_subsampled(side, quality): raise FormatError(f"{part}: a dct image of side {side} at quality {quality}{' with 4:2:0' if sub else ''} is not allowed")
     words = r.take(r.left, "entropy-coded coefficients")
     words += b"\0" * (-len(words) % 4)
     try:
@@ -380,8 +380,8 @@ def _dct_decode(r: Reader) -> np.ndarray:
                            lambda scale, *_: int(coder.decode(_DCT_MODEL, zero, np.array([scale]))[0]))
         exhausted = coder.maybe_exhausted()
     except (ValueError, RuntimeError, OverflowError, AssertionError) as e:   # constriction asserts on data its model cannot have made
-        raise FormatError(f"cond: corrupt dct data ({e})") from None
-    if not exhausted: raise FormatError("cond: dct data holds more than the image's coefficients")
+        raise FormatError(f"{part}: corrupt dct data ({e})") from None
+    if not exhausted: raise FormatError(f"{part}: dct data holds more than the image's coefficients")
     rgb = dct_synthesise([torch.tensor(p, dtype=torch.float64) for p in planes], side, quality, sub)
     return rgb.round().clamp(0, 255).to(torch.uint8).numpy()
 
@@ -473,6 +473,35 @@ def latent_rate(latent: torch.Tensor, bits: int) -> torch.Tensor:
     surrogate = ((u - torch.as_tensor(mean, dtype=x.dtype, device=x.device)[:, None]).abs()
                  / torch.as_tensor(scale, dtype=x.dtype, device=x.device)[:, None]).sum() / math.log(2)
     return exact + (surrogate - surrogate.detach())
+
+# %% ../nbs/11_bitstream.ipynb #66aa714a
+MAX_RESIDUAL_SIDE = 256          # the residual is at the model's output resolution (LAION's 256²); decoding 256² takes about 0.6 s
+
+def residual_image(target: np.ndarray, output: np.ndarray, box: tuple | None = None) -> np.ndarray:
+    "The residual `target − output` of two (s, s, 3) uint8 images as the coder's image: 128 + difference, clipped to 0–255; 128 outside `box` (x0, y0, x1, y1)."
+    if target.shape != output.shape or target.dtype != np.uint8 or output.dtype != np.uint8 or target.shape[0] != target.shape[1]:
+        raise ValueError(f"a residual is taken between two square uint8 images of one size, got {target.dtype} {target.shape} and {output.dtype} {output.shape}")
+    diff = target.astype(np.int16) - output.astype(np.int16)
+    if box is not None:
+        keep = np.zeros(diff.shape[:2], bool); keep[box[1]:box[3], box[0]:box[2]] = True
+        diff[~keep] = 0
+    return np.clip(diff + 128, 0, 255).astype(np.uint8)
+
+def encode_residual(target: np.ndarray, output: np.ndarray, quality: int, box: tuple | None = None) -> bytes:
+    "The `residual` component: `residual_image(target, output, box)` coded by the `dct` coder at `quality` (1 byte coder + its bytes, as `cond`)."
+    CondCodec("dct", quality)                                          # checks the quality
+    return bytes([COND_CODERS["dct"]]) + _dct_encode(residual_image(target, output, box), quality, MAX_RESIDUAL_SIDE)
+
+def decode_residual(payload: bytes) -> np.ndarray:
+    "The (s, s, 3) int16 difference in a `residual` payload."
+    r = Reader(payload, "residual")
+    if r.byte("residual coder") != COND_CODERS["dct"]: raise FormatError("residual: unknown coder (only dct is defined)")
+    return _dct_decode(r, MAX_RESIDUAL_SIDE, "residual").astype(np.int16) - 128
+
+def add_residual(output: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    "The decoder's image: `output` (uint8) plus the decoded residual, clipped to 0–255."
+    if output.shape != residual.shape: raise FormatError(f"residual: {residual.shape[0]}² does not match the decoded image's {output.shape[0]}²")
+    return np.clip(output.astype(np.int16) + residual, 0, 255).astype(np.uint8)
 
 # %% ../nbs/11_bitstream.ipynb #47d738b3
 @dataclass

@@ -67,12 +67,13 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--reference-epochs", type=int, default=lat.reference_epochs, help="reference: epochs (the seed: 100)")
     p.add_argument("--reference-steps", type=int, default=lat.reference_steps, help="reference: DDIM steps per epoch and of its inversion (the seed: 100)")
     p.add_argument("--caption-line", type=int, default=1, help="which caption of a multi-line caption file to use (1 = first)")
+    p.add_argument("--residual", type=int, default=None, metavar="Q", help="a residual layer: the difference between the image and what the rest of the file decodes to, dct-coded at quality Q (1–100) and added back by the decoder")
 
 def settings_from_args(args) -> Settings:
     "The `Settings` the coding options describe."
     if args.caption_line < 1: raise ValueError("--caption-line counts from 1")
     quality = args.cond_quality if args.cond_quality is not None else (LatentSettings().cond_codec.quality if args.cond_codec == "dpcm" else 50)
-    return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, prior=args.prior, prior_steps=args.prior_steps,
+    return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, residual=args.residual, prior=args.prior, prior_steps=args.prior_steps,
                     prior_candidates=args.prior_candidates, prior_cond_scale=args.prior_cond_scale,
                     cond_scale=args.cond_scale, fit=args.fit, caption_index=args.caption_line - 1, method=args.method,
                     latent=LatentSettings(steps=args.upsampler_steps, latent_size=args.latent_size, cond_size=args.cond_size,

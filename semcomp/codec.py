@@ -19,13 +19,13 @@ from .prior import PRIOR_MODES
 from .latent import SideInfo, decode_side_info, last_unet
 from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption
 from .bitstream import (Bitstream, FormatError, Reader, pack, unpack, component_bits, write_varint, half,
-                               encode_caption, decode_caption, decode_cond, decode_latent)
-from .metrics import image_metrics
+                               encode_caption, decode_caption, decode_cond, decode_latent, encode_residual, decode_residual, add_residual)
+from .metrics import image_metrics, psnr
 
 # %% auto #0
 __all__ = ['PATHS', 'MAX_STEPS', 'MAX_CANDIDATES', 'DecodeSettings', 'transmitted_settings', 'encode_settings', 'decode_settings',
-           'WrongModelsError', 'reads_caption', 'Compressed', 'compress', 'target_size', 'side_budget', 'Decoded',
-           'ParsedFile', 'parse_file', 'check_fits', 'decompress']
+           'WrongModelsError', 'reads_caption', 'Compressed', 'compress', 'with_residual', 'target_size', 'side_budget',
+           'Decoded', 'ParsedFile', 'parse_file', 'check_fits', 'decompress']
 
 # %% ../nbs/12_codec.ipynb #07e56705
 PATHS = ("caption", "side")
@@ -118,12 +118,22 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
     if rec.side is not None:
         components["cond"] = rec.side.cond_payload
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
+    if settings.residual is not None:
+        components["residual"] = encode_residual(fitted.pixels, rec.output, settings.residual, fitted.content_box)
+        rec = with_residual(rec, components["residual"])
     stream = Bitstream(models.fingerprint(), image.size, settings.fit, components)
     data = pack(stream)
     assert target is None or len(data) <= target, f"{len(data)} bytes exceed the target {target}"   # side_budget's promise
     restored = restore_original(rec.output, fitted.geometry)
     reference = crop_to_box(np.asarray(image), fitted.geometry.region)
     return Compressed(data, component_bits(stream), rec, restored, reference, image_metrics(reference, restored))
+
+def with_residual(rec: Reconstruction, payload: bytes) -> Reconstruction:
+    "`rec` with the residual layer in `payload` added to its output, rescored (the PSNR without it kept as `base_psnr`)."
+    start = time.perf_counter()
+    output = add_residual(rec.output, decode_residual(payload))
+    return dataclasses.replace(rec, output=output, psnr=psnr(rec.fitted.reference, crop_to_box(output, rec.fitted.content_box)),
+                               base_psnr=rec.psnr, seconds_decode=rec.seconds_decode + time.perf_counter() - start)
 
 def target_size(settings: Settings, size: tuple) -> int | None:
     "The file size `settings` asks for, in bytes (`target_bpp` counts the original image's pixels), or None."
@@ -159,6 +169,7 @@ class ParsedFile:
     caption: str | None
     cond: np.ndarray | None
     latent: torch.Tensor | None
+    residual: np.ndarray | None = None   # (s, s, 3) int16: the residual layer, if the file has one
 
 def parse_file(data: bytes) -> ParsedFile:
     "Read and check every part of a `.sc` file (no models needed); any defect raises `FormatError`."
@@ -168,10 +179,11 @@ def parse_file(data: bytes) -> ParsedFile:
     caption = decode_caption(stream.components["caption"]) if "caption" in stream.components else None
     cond = decode_cond(stream.components["cond"]) if "cond" in stream.components else None
     latent = decode_latent(stream.components["latent"]) if "latent" in stream.components else None
+    residual = decode_residual(stream.components["residual"]) if "residual" in stream.components else None
     if ds.path == "caption" and (caption is None or cond is not None or latent is not None):
         raise FormatError("file: a caption-path file holds a caption and no side information")
     if ds.path == "side" and cond is None: raise FormatError("file: side-information path without a conditioning image")
-    return ParsedFile(stream, ds, caption, cond, latent)
+    return ParsedFile(stream, ds, caption, cond, latent, residual)
 
 def check_fits(parsed: ParsedFile, models: ModelSet):
     "Refuse a file made for other models, or whose numbers these models cannot run (`WrongModelsError`, `FormatError`)."
@@ -181,6 +193,8 @@ def check_fits(parsed: ParsedFile, models: ModelSet):
     timesteps = min(len(s.alphas_cumprod) for s in models.decoder.noise_schedulers)
     if parsed.settings.steps > timesteps: raise FormatError(f"settings: {parsed.settings.steps} steps is more than the models' {timesteps} timesteps")
     if parsed.caption is None and reads_caption(models, parsed.settings.path): raise FormatError("file: the caption is missing and these models need it")
+    if parsed.residual is not None and parsed.residual.shape[0] != models.output_size:
+        raise FormatError(f"residual: {parsed.residual.shape[0]}² does not match the models' {models.output_size}² output")
     if parsed.settings.path == "side":
         index, low, size = last_unet(models)
         if parsed.cond.shape[0] > low: raise FormatError(f"cond: {parsed.cond.shape[0]}² conditioning image is larger than the upsampler's {low}² input")
@@ -204,4 +218,5 @@ def decompress(data: bytes, models: ModelSet, progress: bool = False) -> Decoded
         text = embed_text(models.clip, parsed.caption).encodings if parsed.caption is not None else None
         out = decode_side_info(models, side, ds.steps, ds.seed, text)
         output, total = to_uint8(out.image), out.nfe
+    if parsed.residual is not None: output = add_residual(output, parsed.residual)
     return Decoded(ds, parsed.caption, geometry, output, restore_original(output, geometry), stages, side, total, time.perf_counter() - start)

@@ -81,11 +81,15 @@ class Settings:
     latent: LatentSettings = field(default_factory=LatentSettings)
     target_bytes: int | None = None    # side-information methods: the whole .sc file must fit in this many bytes ...
     target_bpp: float | None = None    # ... or bits per pixel of the original image (the conditioning coder's quality is searched)
+    residual: int | None = None        # the residual layer's dct quality (1–100; see `bitstream`); None: no residual layer
 
     def __post_init__(self):
         if self.target_bytes is not None and self.target_bpp is not None: raise ValueError("give a target size in bytes or in bpp, not both")
         if self.target_bytes is not None and self.target_bytes < 1: raise ValueError(f"target_bytes must be at least 1, got {self.target_bytes}")
         if self.target_bpp is not None and not (self.target_bpp > 0 and math.isfinite(self.target_bpp)): raise ValueError(f"target_bpp must be a positive number, got {self.target_bpp}")
+        if self.residual is not None and not 1 <= self.residual <= 100: raise ValueError(f"the residual layer's quality must be 1–100, got {self.residual}")
+        if self.residual is not None and (self.target_bytes is not None or self.target_bpp is not None):
+            raise ValueError("a target size searches the conditioning coder's quality alone: give a residual quality or a target size, not both")
         if self.method not in METHODS: raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.prior not in PRIOR_MODES: raise ValueError(f"prior must be one of {PRIOR_MODES}, got {self.prior!r}")
         if self.fit not in FIT_POLICIES: raise ValueError(f"fit must be one of {FIT_POLICIES}, got {self.fit!r}")
@@ -112,6 +116,7 @@ class Reconstruction:
     side: SideInfo | None = None
     caption_dropped: str = ""    # caption text beyond CLIP's 77 tokens
     size_search: dict = field(default_factory=dict)   # with a target size: how the conditioning coder's quality was found
+    base_psnr: float | None = None   # with a residual layer: the PSNR before it (`psnr` is with it)
 
     @property
     def recon(self) -> np.ndarray:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from semcomp.bitstream import (MAGIC, FormatError, Bitstream, CondCodec, pack, encode_caption, encode_cond, encode_latent,
-                               write_varint, TAGS)
+                               encode_residual, write_varint, TAGS)
 from semcomp.codec import DecodeSettings, encode_settings, parse_file, decompress, compress
 from semcomp.latent import LatentSettings
 from semcomp.models import tiny_model_set
@@ -24,6 +24,9 @@ def valid_files() -> list:
     files = [pack(Bitstream(fp, (64, 48), "pad", {"settings": encode_settings(DecodeSettings("caption", 1, 20)), "caption": encode_caption("a red rocket on a pad")}))]
     for codec in (CondCodec("dpcm", 5), CondCodec("webp", 40), CondCodec("png"), CondCodec("avif", 30), CondCodec("dct", 50), CondCodec("dct", 90)):
         files.append(pack(Bitstream(fp, (500, 300), "crop", {"settings": side, "cond": encode_cond(cond, codec), "latent": encode_latent(latent, 4)})))
+    target, output = (np.random.default_rng(seed).integers(0, 256, (32, 32, 3), dtype=np.uint8) for seed in (1, 2))
+    files.append(pack(Bitstream(fp, (64, 48), "pad", {"settings": side, "cond": encode_cond(cond, CondCodec("dct", 50)),
+                                                      "residual": encode_residual(target, output, 40)})))         # the residual layer
     return files
 
 
@@ -88,6 +91,10 @@ BAD = {
                                     latent=write_varint(4096) + b"\x03\x04")), "latent size"),
     "corrupt webp": (reseal(header(settings=SETTINGS, cond=b"\x01RIFF\x00\x00\x00\x00WEBP")), "unreadable conditioning image"),
     "unknown flags": (reseal(header(settings=b"\xff" + SETTINGS[1:])), "unknown flags"),
+    "absurd residual size": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
+                                           residual=b"\x04\x32" + write_varint(4096))), "residual image size"),
+    "residual of another coder": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
+                                                residual=b"\x03\x05")), "residual: unknown coder"),
 }
 
 
@@ -111,4 +118,7 @@ def test_decompress_refuses_what_the_models_cannot_run():
     odd_latent = dict(parsed.stream.components, latent=encode_latent(torch.zeros(1, 5, 4, 4), 4))
     with pytest.raises(FormatError, match="does not fit the upsampler"):
         decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", odd_latent)), models)
+    small_residual = dict(parsed.stream.components, residual=encode_residual(*[np.zeros((32, 32, 3), np.uint8)] * 2, 50))
+    with pytest.raises(FormatError, match="residual: 32² does not match the models' 64² output"):
+        decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", small_residual)), models)
     assert (decompress(good.data, models).image == good.image).all()
