@@ -328,7 +328,7 @@ def rd_figure(doc: dict) -> Figure:
             if np.isfinite(y): ax.annotate(str(n), (x, y), fontsize=8, xytext=(0, -13), textcoords="offset points", ha="center", color="tab:blue")
         ax.set_xscale("log"); ax.set_ylabel("PSNR (dB)" if metric == "psnr" else "MS-SSIM"); _plain_log_ticks(ax)
         ax.grid(True, which="both", alpha=0.3); ax.margins(x=0.06, y=0.08)
-        if i == 0: ax.legend(fontsize=8, loc="lower right", ncol=2)
+        if i == 0: ax.legend(fontsize=8, loc="best", ncol=2)              # where it hides the fewest points
     axes[1].set_xlabel("bits per pixel (of the original)")
     key = textwrap.wrap("   ".join(f"{n}: {point}" for n, point in enumerate(points, 1)), 125)
     fig.text(0.01, 0.005, "semcomp's points — " + "\n".join(key), fontsize=7.5, va="bottom", ha="left")
