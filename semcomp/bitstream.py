@@ -22,18 +22,19 @@ from .core import FIT_POLICIES
 # %% auto #0
 __all__ = ['MAGIC', 'FORMAT_VERSION', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SIDE', 'MAX_COMPONENT_BYTES', 'MAX_COND_SIDE',
            'MAX_LATENT_SIDE', 'MAX_LATENT_CHANNELS', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'DCT_BLOCK', 'MAX_DCT_SIDE',
-           'MAX_RESIDUAL_SIDE', 'FormatError', 'write_varint', 'Reader', 'half', 'laplace_parameters', 'encode_symbols',
-           'decode_symbols', 'encode_caption', 'decode_caption', 'CondCodec', 'encode_cond', 'decode_cond',
-           'cond_roundtrip', 'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'dct_subsampled',
-           'dct_analyse', 'dct_synthesise', 'dct_levels', 'dct_quantise', 'encode_dct', 'dct_rate', 'quantize_latent',
-           'dequantize_latent', 'encode_latent', 'decode_latent', 'latent_roundtrip', 'latent_rate', 'residual_image',
-           'encode_residual', 'decode_residual', 'add_residual', 'Bitstream', 'pack', 'unpack', 'component_bits']
+           'MAX_RESIDUAL_SIDE', 'MAX_DIFFC_BITS', 'MAX_DIFFC_STEPS', 'FormatError', 'write_varint', 'Reader', 'half',
+           'laplace_parameters', 'encode_symbols', 'decode_symbols', 'encode_caption', 'decode_caption', 'CondCodec',
+           'encode_cond', 'decode_cond', 'cond_roundtrip', 'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb',
+           'dct_step', 'dct_subsampled', 'dct_analyse', 'dct_synthesise', 'dct_levels', 'dct_quantise', 'encode_dct',
+           'dct_rate', 'quantize_latent', 'dequantize_latent', 'encode_latent', 'decode_latent', 'latent_roundtrip',
+           'latent_rate', 'residual_image', 'encode_residual', 'decode_residual', 'add_residual', 'DiffcCode',
+           'encode_diffc', 'decode_diffc', 'Bitstream', 'pack', 'unpack', 'component_bits']
 
 # %% ../nbs/11_bitstream.ipynb #ad7cca4d
 MAGIC = b"SEMC"
 FORMAT_VERSION = 1
 FINGERPRINT_BYTES = 8
-TAGS = {"settings": 1, "caption": 2, "cond": 3, "latent": 4, "residual": 5}
+TAGS = {"settings": 1, "caption": 2, "cond": 3, "latent": 4, "residual": 5, "diffc": 6}
 MAX_IMAGE_SIDE = 1 << 16          # original images up to 65536 pixels a side
 MAX_COMPONENT_BYTES = 1 << 24     # no component is larger than 16 MiB
 MAX_COND_SIDE = 1024
@@ -502,6 +503,58 @@ def add_residual(output: np.ndarray, residual: np.ndarray) -> np.ndarray:
     "The decoder's image: `output` (uint8) plus the decoded residual, clipped to 0–255."
     if output.shape != residual.shape: raise FormatError(f"residual: {residual.shape[0]}² does not match the decoded image's {output.shape[0]}²")
     return np.clip(output.astype(np.int16) + residual, 0, 255).astype(np.uint8)
+
+# %% ../nbs/11_bitstream.ipynb #1c3e6a8b
+MAX_DIFFC_BITS = 14              # 2^14 candidates a chunk: the decoder's work stays bounded for hostile files
+MAX_DIFFC_STEPS = 64
+
+@dataclass
+class DiffcCode:
+    "The `diffc` component: 2^`bits` candidates per chunk, `stop` steps sent, the chunks of each step and the chosen index of every chunk."
+    bits: int
+    stop: int
+    chunks: list                     # per sent step: its number of chunks
+    indices: list                    # per chunk, step by step: the chosen candidate
+    kl_bits: list = field(default_factory=list)   # encoder only, not in the file: KL(q ‖ p) of each sent step, in bits
+
+def encode_diffc(code: DiffcCode) -> bytes:
+    "The `diffc` payload of `code`: version 1, bits, steps, chunks per step, then the indices entropy-coded."
+    if not 2 <= code.bits <= MAX_DIFFC_BITS or not 1 <= code.stop <= MAX_DIFFC_STEPS or len(code.chunks) != code.stop:
+        raise ValueError(f"diffc: bits {code.bits} (2–{MAX_DIFFC_BITS}), steps {code.stop} (1–{MAX_DIFFC_STEPS}) and {len(code.chunks)} chunk counts do not fit")
+    if len(code.indices) != sum(code.chunks) or not all(0 <= i < 1 << code.bits for i in code.indices):
+        raise ValueError("diffc: one index in [0, 2^bits) per chunk")
+    coder, counts = constriction.stream.queue.RangeEncoder(), np.ones(code.bits + 1)
+    for i in code.indices:
+        e = int(i).bit_length()
+        coder.encode(e, constriction.stream.model.Categorical(counts / counts.sum(), perfect=False))
+        if e > 1: coder.encode(int(i) - (1 << (e - 1)), constriction.stream.model.Uniform(1 << (e - 1)))
+        counts[e] += 1
+    head = bytes([1, code.bits, code.stop]) + b"".join(write_varint(c) for c in code.chunks)
+    return head + coder.get_compressed().astype("<u4").tobytes()
+
+def decode_diffc(payload: bytes, max_chunks: int = 1 << 16) -> DiffcCode:
+    "The `DiffcCode` in a `diffc` payload; at most `max_chunks` chunks a step (the decoder passes the image's number of values)."
+    r = Reader(payload, "diffc")
+    if (version := r.byte("diffc version")) != 1: raise FormatError(f"diffc: unknown version {version}")
+    bits, stop = r.byte("diffc bits"), r.byte("diffc steps")
+    if not 2 <= bits <= MAX_DIFFC_BITS: raise FormatError(f"diffc: {bits} bits per chunk is outside 2–{MAX_DIFFC_BITS}")
+    if not 1 <= stop <= MAX_DIFFC_STEPS: raise FormatError(f"diffc: {stop} steps is outside 1–{MAX_DIFFC_STEPS}")
+    chunks = [r.varint("diffc chunks", max_chunks) for _ in range(stop)]
+    if min(chunks) < 1: raise FormatError("diffc: a step without chunks")
+    words = r.take(r.left, "diffc indices")
+    if len(words) % 4: raise FormatError("diffc: the index data is not whole 32-bit words")
+    try:
+        coder, counts, indices = constriction.stream.queue.RangeDecoder(np.frombuffer(words, "<u4").astype(np.uint32)), np.ones(bits + 1), []
+        for _ in range(sum(chunks)):
+            e = int(coder.decode(constriction.stream.model.Categorical(counts / counts.sum(), perfect=False)))
+            low = int(coder.decode(constriction.stream.model.Uniform(1 << (e - 1)))) if e > 1 else 0
+            indices.append(0 if e == 0 else (1 << (e - 1)) + low)
+            counts[e] += 1
+        exhausted = coder.maybe_exhausted()
+    except (ValueError, RuntimeError, OverflowError, AssertionError) as e:   # constriction asserts on data its models cannot have made
+        raise FormatError(f"diffc: corrupt index data ({e})") from None
+    if not exhausted: raise FormatError("diffc: the index data holds more than its chunks")
+    return DiffcCode(bits, stop, chunks, indices)
 
 # %% ../nbs/11_bitstream.ipynb #47d738b3
 @dataclass

@@ -20,7 +20,8 @@ from .upsampler import lowres_condition, upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
 from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, latent_roundtrip,
-                               dct_analyse, dct_levels, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct, latent_rate)
+                               dct_analyse, dct_levels, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct, latent_rate,
+                               MAX_DIFFC_BITS, MAX_DIFFC_STEPS)
 
 # %% auto #0
 __all__ = ['METHODS', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',
@@ -30,7 +31,7 @@ __all__ = ['METHODS', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_la
            'encode_image', 'latent_picture']
 
 # %% ../nbs/10_latent.ipynb #cf921534
-METHODS = ("caption", "inversion", "optimized", "reference")   # 'caption': no side information
+METHODS = ("caption", "inversion", "optimized", "reference", "diffc")   # 'caption': no side information; 'diffc': see `diffc`
 
 @dataclass
 class SideInfo:
@@ -40,6 +41,7 @@ class SideInfo:
     cond_payload: bytes = b""        # the `cond` component of the file (empty: not coded yet)
     latent_payload: bytes = b""      # the `latent` component (empty: none, or not coded yet)
     cond_codec: CondCodec | None = None   # how `cond_payload` was coded
+    diffc_payload: bytes = b""       # the `diffc` component (method 'diffc': the upsampler's first steps by reverse-channel coding)
 
 @dataclass
 class LatentSettings:
@@ -62,11 +64,15 @@ class LatentSettings:
     lmbda: float = 0.0               # rate weight: the loss is MSE (pixels in [0, 1]) + lmbda · bits / output pixels (dct cond and latent)
     max_side_bytes: int | None = None   # the cond + latent payloads must fit (compress sets it from a target size): the coder's quality is searched
     size_trials: tuple = ((5, 0.002), (10, 0.004))   # with a budget and the dct coder, also try (quality steps higher, λ): see `size_trials`
+    diffc_steps: int = 7             # method 'diffc': upsampler steps sent by reverse-channel coding (1 … steps − 1; more: more bytes, closer)
+    diffc_bits: int = 10             # method 'diffc': 2^bits candidates per chunk of KL (see `diffc`)
 
     def __post_init__(self):
         if not (self.lmbda >= 0 and math.isfinite(self.lmbda)): raise ValueError(f"lmbda is a rate weight ≥ 0, got {self.lmbda}")
         if self.relaxed_passes < 0: raise ValueError(f"relaxed_passes must be ≥ 0, got {self.relaxed_passes}")
         if self.max_side_bytes is not None and self.max_side_bytes < 1: raise ValueError(f"max_side_bytes must be at least 1, got {self.max_side_bytes}")
+        if not 2 <= self.diffc_bits <= MAX_DIFFC_BITS: raise ValueError(f"diffc_bits must be 2–{MAX_DIFFC_BITS}, got {self.diffc_bits}")
+        if not 1 <= self.diffc_steps <= MAX_DIFFC_STEPS: raise ValueError(f"diffc_steps must be 1–{MAX_DIFFC_STEPS}, got {self.diffc_steps}")
 
     def latent_resolution(self, output_size: int) -> int:
         "The transmitted latent's resolution for an upsampler of `output_size` (0: no latent)."
@@ -194,6 +200,7 @@ class Encoded:
     seconds_decode: float = 0.0
     steps: int = 0                   # the decoder's DDIM steps
     size_search: dict = field(default_factory=dict)   # with a size budget: what `fit_side_size` chose and tried
+    diffc: dict = field(default_factory=dict)         # method 'diffc': KL and bytes per step, candidates drawn
 
 def straight_through(x: torch.Tensor, coded: torch.Tensor) -> torch.Tensor:
     "`coded` (what the decoder will see of `x`) in the forward pass, exactly; gradients pass straight through to `x`."
@@ -374,7 +381,7 @@ def optimize_to_fit(models, target01: torch.Tensor, init: SideInfo, settings: La
 def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", settings: LatentSettings | None = None,
                  box: tuple | None = None, seed: int = 0, text_encodings=None, progress: bool = False, monitor=None) -> Encoded:
     "Side information for the (s, s, 3) uint8 `target_pixels` by `method`, with the decoder's image and PSNR; `monitor(pass, passes, psnr)` is called after each pass."
-    if method not in METHODS[1:]: raise ValueError(f"side-information method must be one of {METHODS[1:]}, got {method!r}")
+    if method not in METHODS[1:4]: raise ValueError(f"side-information method must be one of {METHODS[1:4]} here (diffc: `diffc.encode_diffc`), got {method!r}")
     settings = settings or LatentSettings()
     index, low, size = last_unet(models)
     if target_pixels.shape[:2] != (size, size): raise ValueError(f"the target must be {size}×{size}, got {target_pixels.shape[:2]}")

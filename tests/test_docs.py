@@ -25,7 +25,7 @@ def site():
 def test_every_notebook_has_a_page_in_pipeline_order():
     folder = site()
     names = [build_docs.page_name(p) for p in build_docs.notebooks()]
-    assert names[0] == "index" and {"core", "latent", "bitstream", "codec", "evaluation", "explorer", "cli"} <= set(names)
+    assert names[0] == "index" and {"core", "latent", "diffc", "bitstream", "codec", "evaluation", "explorer", "cli"} <= set(names)
     for name in names: assert (folder / f"{name}.html").stat().st_size > 0, name
     nav = re.findall(r'<li[^>]*><a href="([^"]+)\.html"', (folder / "index.html").read_text())
     assert nav == names                                                   # every page, in order, in the navigation

@@ -18,8 +18,8 @@ SKIP_FLAGS = {"slow", "gpu"}
 
 
 def page_name(notebook: Path) -> str:
-    "`10_latent.ipynb` → `latent` (nbdev's own page names, so its API links resolve)."
-    return re.sub(r"^\d+_", "", notebook.stem)
+    "`10_latent.ipynb` → `latent`, `10a_diffc.ipynb` → `diffc` (nbdev's own page names, so its API links resolve)."
+    return re.sub(r"^\d+[a-zA-Z0-9]*_", "", notebook.stem.lower())
 
 
 def notebooks() -> list[Path]:
