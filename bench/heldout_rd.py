@@ -9,7 +9,7 @@ Every photo named (default: all held-out photos of semcomp/weights/photos.json) 
 64² (with `--own-size`: given as it is, so semcomp codes it through the 64² model and the codecs at the photo's size),
 written with its manifest description as caption to a temporary images/ + texts/ pair, and evaluated with
 `semcomp.evaluation.evaluate` at the points below (each a real compress/decompress; `--iterations` encoder passes;
-`--points` runs only some). The families' curves (current coder; dct λ curve; λ curve with the residual layer) are
+`--points` runs only some). The families' curves (current coder; dct λ curve; λ curve with the residual layer; diffc) are
 their Pareto fronts, each scored against the envelope at its own rates and, over the rates both cover, against the
 current coder's curve (BD-PSNR: how much better at equal rate); at 64² the record also holds `dct_alone`, the photos
 coded by the dct coder without any model, the baseline a residual layer has to beat. `--merge` joins the records of several such runs (other photos, or other points on the same
@@ -22,7 +22,7 @@ from PIL import Image
 
 from semcomp.bitstream import CondCodec, encode_cond, decode_cond
 from semcomp.core import fit_image
-from semcomp.evaluation import OperatingPoint, bd_rate, envelope_at, evaluate, two_step_points, residual_points, pareto, summarize, write_rd
+from semcomp.evaluation import OperatingPoint, bd_rate, envelope_at, evaluate, two_step_points, residual_points, diffc_points, pareto, summarize, write_rd
 import numpy as np
 from semcomp.latent import LatentSettings
 from semcomp.metrics import psnr
@@ -36,7 +36,7 @@ POINTS = [OperatingPoint("cond dpcm 4b", cond=CondCodec("dpcm", 4)),
           OperatingPoint("dct q60 λ.004 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.004),
           OperatingPoint("dct q60 λ.001 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.001),
           OperatingPoint("dct q80 λ.0005 + latent 16² 4b", cond=CondCodec("dct", 80), latent_size=16, latent_bits=4, lmbda=0.0005),
-          *two_step_points(), *residual_points()]
+          *two_step_points(), *residual_points(), *diffc_points()]
 
 
 def merge(folders: list, out: Path) -> dict:
@@ -98,7 +98,8 @@ def main(argv=None) -> int:
     families = {}
     for family, member in (("current coder (dpcm, λ 0)", lambda label: label.startswith("cond")),
                            ("dct + rate term (λ curve)", lambda label: label.startswith("dct") and "residual" not in label),
-                           ("λ curve + residual layer", lambda label: label.startswith("dct"))):
+                           ("λ curve + residual layer", lambda label: label.startswith("dct")),
+                           ("diffc (reverse-channel coding)", lambda label: label.startswith("diffc"))):
         pts = [pt["label"] for pt in doc["points"] if member(pt["label"])]
         def mean(codec, key, point): return float(np.mean([r[key] for r in doc["records"] if r["codec"] == codec and r["point"] == point]))
         ok = [pt for pt in pts if all(r[k] is not None for r in doc["records"] if r["point"] == pt and r["codec"] in ("semcomp", "envelope") for k in ("psnr",))]

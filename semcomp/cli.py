@@ -62,6 +62,8 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--target-bpp", type=float, default=None, help="side information: ... or this many bits per pixel of the original image")
     p.add_argument("--lmbda", type=float, default=lat.lmbda, help="optimized: rate weight λ; the encoder minimises MSE + λ · bits / pixels (rate of a dct conditioning image and of the latent)")
     p.add_argument("--relaxed-passes", type=int, default=lat.relaxed_passes, help="optimized: passes after the first that differentiate the unquantised side information (each still scored by its file)")
+    p.add_argument("--diffc-steps", type=int, default=lat.diffc_steps, help="diffc: upsampler steps sent by reverse-channel coding (1 … --upsampler-steps − 1; more: more bytes, closer to the image)")
+    p.add_argument("--diffc-bits", type=int, default=lat.diffc_bits, help="diffc: 2^bits candidates per chunk (2–14; time and memory double with each bit)")
     p.add_argument("--no-size-trials", action="store_true", help="with a target size and the dct coder: only the fitted quality at --lmbda, not also higher qualities with a rate term")
     p.add_argument("--no-checkpoint", action="store_true", help="optimized: keep activations instead of recomputing them (faster, memory grows with the steps)")
     p.add_argument("--reference-epochs", type=int, default=lat.reference_epochs, help="reference: epochs (the seed: 100)")
@@ -82,6 +84,7 @@ def settings_from_args(args) -> Settings:
                                           checkpoint=not args.no_checkpoint, reference_epochs=args.reference_epochs,
                                           reference_steps=args.reference_steps, cond_codec=CondCodec(args.cond_codec, quality),
                                           latent_bits=args.latent_bits, lmbda=args.lmbda, relaxed_passes=args.relaxed_passes,
+                                          diffc_steps=args.diffc_steps, diffc_bits=args.diffc_bits,
                                           size_trials=() if args.no_size_trials else LatentSettings().size_trials))
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,9 @@ from .prior import PRIOR_MODES
 from .latent import SideInfo, decode_side_info, last_unet
 from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption
 from .bitstream import (Bitstream, FormatError, Reader, pack, unpack, component_bits, write_varint, half,
-                               encode_caption, decode_caption, decode_cond, decode_latent, encode_residual, decode_residual, add_residual)
+                               encode_caption, decode_caption, decode_cond, decode_latent, encode_residual, decode_residual, add_residual,
+                               DiffcCode, decode_diffc)
+from .diffc import decode_diffc_image
 from .metrics import image_metrics, psnr
 
 # %% auto #0
@@ -118,6 +120,7 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
     if rec.side is not None:
         components["cond"] = rec.side.cond_payload
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
+        if rec.side.diffc_payload: components["diffc"] = rec.side.diffc_payload
     if settings.residual is not None:
         components["residual"] = encode_residual(fitted.pixels, rec.output, settings.residual, fitted.content_box)
         rec = with_residual(rec, components["residual"])
@@ -170,6 +173,7 @@ class ParsedFile:
     cond: np.ndarray | None
     latent: torch.Tensor | None
     residual: np.ndarray | None = None   # (s, s, 3) int16: the residual layer, if the file has one
+    diffc: DiffcCode | None = None       # method 'diffc': the reverse-channel-coded upsampler steps
 
 def parse_file(data: bytes) -> ParsedFile:
     "Read and check every part of a `.sc` file (no models needed); any defect raises `FormatError`."
@@ -180,10 +184,12 @@ def parse_file(data: bytes) -> ParsedFile:
     cond = decode_cond(stream.components["cond"]) if "cond" in stream.components else None
     latent = decode_latent(stream.components["latent"]) if "latent" in stream.components else None
     residual = decode_residual(stream.components["residual"]) if "residual" in stream.components else None
+    diffc = decode_diffc(stream.components["diffc"]) if "diffc" in stream.components else None
     if ds.path == "caption" and (caption is None or cond is not None or latent is not None):
         raise FormatError("file: a caption-path file holds a caption and no side information")
     if ds.path == "side" and cond is None: raise FormatError("file: side-information path without a conditioning image")
-    return ParsedFile(stream, ds, caption, cond, latent, residual)
+    if diffc is not None and (ds.path != "side" or latent is not None): raise FormatError("file: diffc steps go with a conditioning image on the side path, without a latent")
+    return ParsedFile(stream, ds, caption, cond, latent, residual, diffc)
 
 def check_fits(parsed: ParsedFile, models: ModelSet):
     "Refuse a file made for other models, or whose numbers these models cannot run (`WrongModelsError`, `FormatError`)."
@@ -193,6 +199,10 @@ def check_fits(parsed: ParsedFile, models: ModelSet):
     timesteps = min(len(s.alphas_cumprod) for s in models.decoder.noise_schedulers)
     if parsed.settings.steps > timesteps: raise FormatError(f"settings: {parsed.settings.steps} steps is more than the models' {timesteps} timesteps")
     if parsed.caption is None and reads_caption(models, parsed.settings.path): raise FormatError("file: the caption is missing and these models need it")
+    if parsed.diffc is not None and parsed.diffc.stop >= parsed.settings.steps:
+        raise FormatError(f"diffc: {parsed.diffc.stop} steps sent of only {parsed.settings.steps} upsampler steps")
+    if parsed.diffc is not None and max(parsed.diffc.chunks) > 3 * models.output_size ** 2:
+        raise FormatError(f"diffc: more chunks than the {models.output_size}² image has values")
     if parsed.residual is not None and parsed.residual.shape[0] != models.output_size:
         raise FormatError(f"residual: {parsed.residual.shape[0]}² does not match the models' {models.output_size}² output")
     if parsed.settings.path == "side":
@@ -214,9 +224,11 @@ def decompress(data: bytes, models: ModelSet, progress: bool = False) -> Decoded
         output, side, total = to_uint8(stages[-1][1].image), None, sum(nfe.values())
     else:
         stages = []
-        side = SideInfo(parsed.cond, parsed.latent, stream.components["cond"], stream.components.get("latent", b""))
+        side = SideInfo(parsed.cond, parsed.latent, stream.components["cond"], stream.components.get("latent", b""),
+                        diffc_payload=stream.components.get("diffc", b""))
         text = embed_text(models.clip, parsed.caption).encodings if parsed.caption is not None else None
-        out = decode_side_info(models, side, ds.steps, ds.seed, text)
+        if parsed.diffc is not None: out = decode_diffc_image(models, side, parsed.diffc, ds.steps, ds.seed, text)
+        else: out = decode_side_info(models, side, ds.steps, ds.seed, text)
         output, total = to_uint8(out.image), out.nfe
     if parsed.residual is not None: output = add_residual(output, parsed.residual)
     return Decoded(ds, parsed.caption, geometry, output, restore_original(output, geometry), stages, side, total, time.perf_counter() - start)

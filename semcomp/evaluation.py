@@ -23,9 +23,9 @@ from .metrics import image_metrics, format_metric
 
 # %% auto #0
 __all__ = ['CLASSICAL', 'LADDER', 'ENVELOPE_SCALES', 'classical_encode', 'classical_decode', 'at_rate', 'classical_curves',
-           'OperatingPoint', 'default_points', 'two_step_points', 'residual_points', 'pareto', 'bd_rate',
-           'envelope_ladder', 'envelope_at', 'envelope_records', 'rd_curves', 'evaluate', 'merge_parts', 'summarize',
-           'write_rd', 'replot', 'rd_figure']
+           'OperatingPoint', 'default_points', 'two_step_points', 'residual_points', 'diffc_points', 'pareto',
+           'bd_rate', 'envelope_ladder', 'envelope_at', 'envelope_records', 'rd_curves', 'evaluate', 'merge_parts',
+           'summarize', 'write_rd', 'replot', 'rd_figure']
 
 # %% ../nbs/14_evaluation.ipynb #d0acc64e
 CLASSICAL = ("jpeg", "webp", "avif")
@@ -94,16 +94,18 @@ class OperatingPoint:
     steps: int | None = None         # the upsampler's DDIM steps (None: the base settings')
     relaxed_passes: int | None = None   # encoder passes on the unquantised side information (None: the base settings')
     residual: int | None = None      # the residual layer's dct quality (None: none)
+    diffc_steps: int | None = None   # method 'diffc': upsampler steps sent (None: the base settings')
 
     def settings(self, base: Settings) -> Settings:
         "`base` with this point's method, conditioning codec, latent, rate weight, residual layer and (where given) upsampler steps and relaxed passes."
         latent = dataclasses.replace(base.latent, cond_codec=self.cond, latent_size=self.latent_size, latent_bits=self.latent_bits, lmbda=self.lmbda)
         if self.steps is not None: latent = dataclasses.replace(latent, steps=self.steps)
         if self.relaxed_passes is not None: latent = dataclasses.replace(latent, relaxed_passes=self.relaxed_passes)
+        if self.diffc_steps is not None: latent = dataclasses.replace(latent, diffc_steps=self.diffc_steps)
         return dataclasses.replace(base, method=self.method, latent=latent, residual=self.residual)
 
 def default_points(output_size: int) -> list[OperatingPoint]:
-    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs with a latent and at seven without (`two_step_points`) — semcomp's λ curve; one of those with a residual layer at three qualities (`residual_points`)."
+    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs with a latent and at seven without (`two_step_points`) — semcomp's λ curve; one of those with a residual layer at three qualities (`residual_points`); method diffc at three stop steps (`diffc_points`)."
     r = output_size // 4
     return [OperatingPoint("caption only", "caption"),
             OperatingPoint("cond dpcm 2b", cond=CondCodec("dpcm", 2)),
@@ -116,7 +118,7 @@ def default_points(output_size: int) -> list[OperatingPoint]:
             OperatingPoint(f"dct q60 λ.004 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.004),
             OperatingPoint(f"dct q60 λ.001 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.001),
             OperatingPoint(f"dct q80 λ.0005 + latent {r}² 4b", cond=CondCodec("dct", 80), latent_size=r, latent_bits=4, lmbda=0.0005),
-            *two_step_points(), *residual_points((25, 35, 45))]
+            *two_step_points(), *residual_points((25, 35, 45)), *diffc_points((5, 7, 8))]
 
 def two_step_points() -> list[OperatingPoint]:
     "The λ curve without a latent: the dct conditioning image alone at seven (quality, λ) pairs, 2 upsampler steps, every pass after the first relaxed (at up to 30 passes)."
@@ -127,6 +129,10 @@ def residual_points(qualities=(20, 25, 30, 35, 40, 45, 50)) -> list[OperatingPoi
     "Beyond the λ curve's reach: its 108-byte point (dct q40 λ.004 · 2 steps on the held-out photos) plus a residual layer at each dct quality."
     base = two_step_points()[1]
     return [dataclasses.replace(base, label=f"{base.label} + residual q{q}", residual=q) for q in qualities]
+
+def diffc_points(stops=(3, 4, 5, 6, 7, 8)) -> list[OperatingPoint]:
+    "Method diffc: the dct q40 thumbnail and the first of 10 upsampler steps sent by reverse-channel coding, at each number of steps in `stops`."
+    return [OperatingPoint(f"diffc {s} of 10 steps · dct q40", "diffc", cond=CondCodec("dct", 40), steps=10, diffc_steps=s) for s in stops]
 
 # %% ../nbs/14_evaluation.ipynb #57b21e28
 def pareto(points: list[tuple]) -> list[tuple]:
@@ -245,7 +251,7 @@ def evaluate(models: ModelSet, images="images", texts="texts", out="result", poi
             common = {"image": job.name, "point": point.label}
             records.append({**common, "codec": "semcomp", "method": point.method, "bytes": len(c.data), "bpp": c.bpp,
                             "bits": c.bits, **c.metrics, "psnr_model_size": c.rec.psnr if math.isfinite(c.rec.psnr) else None,
-                            "psnr_model_size_without_residual": c.rec.base_psnr,
+                            "psnr_model_size_without_residual": c.rec.base_psnr, "diffc": c.rec.diffc or None,
                             "nfe_encode": c.rec.nfe_encode, "nfe_backward": c.rec.nfe_backward, "nfe_decode": c.rec.nfe_decode,
                             "seconds_encode": c.rec.seconds_encode, "seconds_decode": c.rec.seconds_decode})
             for codec in codecs:

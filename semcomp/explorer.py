@@ -27,7 +27,8 @@ __all__ = ['STAGE_PATHS', 'PanelValues', 'panel_settings', 'intermediate_picture
            'panels_figure', 'rd_plot', 'RunStopped', 'ExplorerRun', 'Explorer']
 
 # %% ../nbs/15_explorer.ipynb #fa5f5d8d
-STAGE_PATHS = ("caption only, with prior", "caption only, no prior", "+ conditioning image", "+ conditioning image + latent")
+STAGE_PATHS = ("caption only, with prior", "caption only, no prior", "+ conditioning image", "+ conditioning image + latent",
+               "+ conditioning image + diffc steps")
 
 @dataclass
 class PanelValues:
@@ -45,6 +46,7 @@ class PanelValues:
     target_bytes: int = 0            # the file must fit this many bytes (0: no target)
     relaxed_passes: int = 0          # encoder passes on the unquantised side information (each scored by its file)
     residual: int = 0                # the residual layer's dct quality (0: none)
+    diffc_steps: int = 7             # path '+ diffc steps': upsampler steps sent by reverse-channel coding
 
 def panel_settings(v: PanelValues) -> Settings:
     "The `Settings` a panel state stands for."
@@ -53,8 +55,9 @@ def panel_settings(v: PanelValues) -> Settings:
         return Settings(seed=v.seed, steps=v.steps, method="caption", prior="prior" if v.path.endswith("with prior") else "none", residual=v.residual or None)
     latent = LatentSettings(steps=v.steps, latent_size=v.latent_size if v.path.endswith("latent") else 0, cond_size=v.cond_size,
                             latent_bits=v.latent_bits, cond_codec=CondCodec(v.cond_codec, v.cond_quality), iterations=v.iterations,
-                            lmbda=v.lmbda, relaxed_passes=v.relaxed_passes)
-    return Settings(seed=v.seed, method="optimized", latent=latent, target_bytes=v.target_bytes or None, residual=v.residual or None)
+                            lmbda=v.lmbda, relaxed_passes=v.relaxed_passes, diffc_steps=v.diffc_steps)
+    method = "diffc" if v.path.endswith("diffc steps") else "optimized"
+    return Settings(seed=v.seed, method=method, latent=latent, target_bytes=v.target_bytes or None, residual=v.residual or None)
 
 # %% ../nbs/15_explorer.ipynb #9a0c7612
 def intermediate_pictures(c: Compressed) -> list:
@@ -160,6 +163,7 @@ class Explorer:
         self.target_bytes = W.BoundedIntText(value=v.target_bytes, min=0, max=1 << 24, description="target bytes (0: none)", style=style)
         self.relaxed_passes = W.IntSlider(value=v.relaxed_passes, min=0, max=200, description="relaxed passes", style=style)
         self.residual = W.IntSlider(value=v.residual, min=0, max=100, description="residual q (0: none)", style=style)
+        self.diffc_steps = W.IntSlider(value=v.diffc_steps, min=1, max=64, description="diffc steps", style=style)
         self.device = W.Dropdown(options=self._devices(), description="device", style=style)
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.stop_button = W.Button(description="Stop", icon="stop", disabled=True)
@@ -190,7 +194,7 @@ class Explorer:
         controls = W.VBox([W.HBox([self.image, self.upload]), self.caption, self.typed, self.path,
                            W.HBox([W.VBox([self.steps, self.iterations, self.seed, self.device]),
                                    W.VBox([self.latent_size, self.latent_bits, self.cond_size, self.cond_codec, self.cond_quality]),
-                                   W.VBox([self.lmbda, self.target_bytes, self.relaxed_passes, self.residual])]),
+                                   W.VBox([self.lmbda, self.target_bytes, self.relaxed_passes, self.residual, self.diffc_steps])]),
                            W.HBox([self.run_button, self.stop_button, self.progress, self.status])])
         return W.VBox([controls, self.history, self.numbers, self.panels_img, self.rd_img])
 
@@ -223,7 +227,7 @@ class Explorer:
         "The panel's current settings."
         return PanelValues(self.path.value, self.steps.value, self.latent_size.value, self.cond_size.value, self.latent_bits.value,
                            self.cond_codec.value, self.cond_quality.value, self.iterations.value, self.seed.value,
-                           self.lmbda.value, self.target_bytes.value, self.relaxed_passes.value, self.residual.value)
+                           self.lmbda.value, self.target_bytes.value, self.relaxed_passes.value, self.residual.value, self.diffc_steps.value)
 
     def models(self) -> ModelSet:
         "The models on the chosen device (loaded on first use)."

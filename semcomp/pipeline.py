@@ -22,6 +22,7 @@ from .decoder import decode
 from .upsampler import upsample
 from .metrics import psnr
 from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_picture
+from .diffc import encode_diffc_image
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings', 'Reconstruction',
@@ -77,7 +78,7 @@ class Settings:
     cond_scale: float = 1.0         # classifier-free guidance of the decoder unets
     fit: str = "pad"                # how an image is made square: 'pad' or 'crop' (see core)
     caption_index: int = 0          # which caption line to use
-    method: str = "optimized"       # 'caption', 'inversion', 'optimized' or 'reference'
+    method: str = "optimized"       # 'caption', 'inversion', 'optimized', 'reference' or 'diffc'
     latent: LatentSettings = field(default_factory=LatentSettings)
     target_bytes: int | None = None    # side-information methods: the whole .sc file must fit in this many bytes ...
     target_bpp: float | None = None    # ... or bits per pixel of the original image (the conditioning coder's quality is searched)
@@ -117,6 +118,7 @@ class Reconstruction:
     caption_dropped: str = ""    # caption text beyond CLIP's 77 tokens
     size_search: dict = field(default_factory=dict)   # with a target size: how the conditioning coder's quality was found
     base_psnr: float | None = None   # with a residual layer: the PSNR before it (`psnr` is with it)
+    diffc: dict = field(default_factory=dict)   # method 'diffc': KL and bytes of the sent steps, candidates drawn
 
     @property
     def recon(self) -> np.ndarray:
@@ -159,10 +161,12 @@ def reconstruct_with_side_info(models: ModelSet, caption: str, fitted: FittedIma
     if fitted.size != models.output_size:
         raise ValueError(f"image was fitted to {fitted.size}² but the models produce {models.output_size}²")
     text = embed_text(models.clip, caption)
-    enc = encode_image(models, fitted.pixels, settings.method, settings.latent, fitted.content_box, settings.seed,
-                       text.encodings, progress, monitor)
+    if settings.method == "diffc": enc = encode_diffc_image(models, fitted.pixels, settings.latent, fitted.content_box, settings.seed, text.encodings)
+    else: enc = encode_image(models, fitted.pixels, settings.method, settings.latent, fitted.content_box, settings.seed,
+                             text.encodings, progress, monitor)
     return Reconstruction(name, caption, fitted, settings.method, [], enc.image, enc.psnr, enc.nfe_forward, enc.nfe_backward,
-                          enc.nfe_decode, enc.seconds, enc.seconds_decode, {}, enc.side, text.tokens.dropped[0], enc.size_search)
+                          enc.nfe_decode, enc.seconds, enc.seconds_decode, {}, enc.side, text.tokens.dropped[0], enc.size_search,
+                          diffc=enc.diffc)
 
 def reconstruct(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image",
                 progress: bool = False, monitor=None) -> Reconstruction:

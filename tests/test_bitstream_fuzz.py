@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from semcomp.bitstream import (MAGIC, FormatError, Bitstream, CondCodec, pack, encode_caption, encode_cond, encode_latent,
-                               encode_residual, write_varint, TAGS)
+                               encode_residual, encode_diffc, DiffcCode, write_varint, TAGS)
 from semcomp.codec import DecodeSettings, encode_settings, parse_file, decompress, compress
 from semcomp.latent import LatentSettings
 from semcomp.models import tiny_model_set
@@ -27,6 +27,8 @@ def valid_files() -> list:
     target, output = (np.random.default_rng(seed).integers(0, 256, (32, 32, 3), dtype=np.uint8) for seed in (1, 2))
     files.append(pack(Bitstream(fp, (64, 48), "pad", {"settings": side, "cond": encode_cond(cond, CondCodec("dct", 50)),
                                                       "residual": encode_residual(target, output, 40)})))         # the residual layer
+    diffc = encode_diffc(DiffcCode(10, 3, [2, 5, 9], [int(i) for i in np.random.default_rng(3).integers(0, 300, 16)]))
+    files.append(pack(Bitstream(fp, (64, 64), "crop", {"settings": side, "cond": encode_cond(cond, CondCodec("dct", 40)), "diffc": diffc})))
     return files
 
 
@@ -93,6 +95,10 @@ BAD = {
     "unknown flags": (reseal(header(settings=b"\xff" + SETTINGS[1:])), "unknown flags"),
     "absurd residual size": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
                                            residual=b"\x04\x32" + write_varint(4096))), "residual image size"),
+    "diffc with a latent": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
+                                          latent=encode_latent(torch.zeros(1, 3, 4, 4), 4), diffc=encode_diffc(DiffcCode(8, 1, [1], [3])))), "without a latent"),
+    "diffc of too many bits": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
+                                             diffc=bytes([1, 15, 1, 1]))), "15 bits per chunk"),
     "residual of another coder": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
                                                 residual=b"\x03\x05")), "residual: unknown coder"),
 }
@@ -118,6 +124,10 @@ def test_decompress_refuses_what_the_models_cannot_run():
     odd_latent = dict(parsed.stream.components, latent=encode_latent(torch.zeros(1, 5, 4, 4), 4))
     with pytest.raises(FormatError, match="does not fit the upsampler"):
         decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", odd_latent)), models)
+    cond = parsed.stream.components["cond"]
+    many_chunks = {"settings": encode_settings(DecodeSettings("side", 0, 4)), "cond": cond, "diffc": encode_diffc(DiffcCode(4, 1, [20000], [0] * 20000))}
+    with pytest.raises(FormatError, match="more chunks than the 64² image has values"):
+        decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", many_chunks)), models)
     small_residual = dict(parsed.stream.components, residual=encode_residual(*[np.zeros((32, 32, 3), np.uint8)] * 2, 50))
     with pytest.raises(FormatError, match="residual: 32² does not match the models' 64² output"):
         decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", small_residual)), models)
