@@ -21,7 +21,8 @@ from .bitstream import DiffcCode, encode_diffc
 from .latent import LatentSettings, SideInfo, Encoded, last_unet, conditioning_input, transmit
 
 # %% auto #0
-__all__ = ['posterior', 'candidates', 'arrivals', 'choose', 'DiffcRun', 'diffc_walk', 'encode_diffc_image', 'decode_diffc_image']
+__all__ = ['MAX_CHUNK_VALUES', 'posterior', 'candidates', 'arrivals', 'choose', 'DiffcRun', 'diffc_walk', 'encode_diffc_image',
+           'decode_diffc_image']
 
 # %% ../nbs/10a_diffc.ipynb #f9b0126c
 def posterior(alpha_t: float, alpha_s: float) -> tuple[float, float, float]:
@@ -45,6 +46,8 @@ def choose(eps: torch.Tensor, shift: torch.Tensor, times: torch.Tensor) -> int:
     return int(torch.argmin(times.log() - (eps @ shift - shift.dot(shift) / 2)))
 
 # %% ../nbs/10a_diffc.ipynb #7644b6c3
+MAX_CHUNK_VALUES = 4096          # the encoder's largest chunk: memory stays at most 2^bits × 4096 candidates (48 MB at 2^10)
+
 @dataclass
 class DiffcRun:
     "The upsampler's image after a DiffC walk, its code and what the walk cost."
@@ -82,7 +85,7 @@ def diffc_walk(models, cond01: torch.Tensor, steps: int, seed: int, bits: int, s
             if target01 is not None:
                 shift = (c0 * (torch.where(keep, x0, xh).double() - xh.double()) / sd).cpu().flatten()
                 kl_bits.append(float(shift.dot(shift)) / 2 / math.log(2))
-                chunks.append(min(mean.numel(), max(1, math.ceil(kl_bits[-1] / (bits - 2)))))
+                chunks.append(min(mean.numel(), max(math.ceil(kl_bits[-1] / (bits - 2)), math.ceil(mean.numel() / MAX_CHUNK_VALUES))))
             perm = torch.randperm(mean.numel(), generator=seeded_generator(seed, f"diffc-perm:{i}"))
             sample = mean.clone()
             for c, dims in enumerate(torch.tensor_split(perm, chunks[i])):
