@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .core import seeded_generator, to_tensor, to_uint8
 from .sampler import unet_stage, predict, ddim_step, ddim_timesteps, count_calls
@@ -57,7 +58,7 @@ class DiffcRun:
     candidates: int                  # candidates drawn, all chunks together
 
 def diffc_walk(models, cond01: torch.Tensor, steps: int, seed: int, bits: int, stop: int, *, target01: torch.Tensor | None = None,
-               box: tuple | None = None, code: DiffcCode | None = None, text_encodings=None) -> DiffcRun:
+               box: tuple | None = None, code: DiffcCode | None = None, text_encodings=None, progress: bool = False) -> DiffcRun:
     """The last unet's DDIM from seeded noise, its first `stop` steps sampled from the posterior of the image by reverse-channel
     coding with 2^`bits` candidates a chunk. Encoder: `target01` (1, 3, s, s) in [0, 1], nothing sent outside `box`; decoder: `code`."""
     if (target01 is None) == (code is None): raise ValueError("give the target (encoder) or the code (decoder)")
@@ -75,7 +76,7 @@ def diffc_walk(models, cond01: torch.Tensor, steps: int, seed: int, bits: int, s
     else: chunks, indices, kl_bits = code.chunks, code.indices, []
     drawn, k = 0, 0
     with torch.no_grad(), count_calls(stage.unet) as calls:
-        for i in range(steps):
+        for i in tqdm(range(steps), desc="diffc", leave=False, disable=not progress):
             a_t = alphas[times[i]]
             xh, eps = predict(stage.denoiser, x, times[i], a_t.to(x.device, torch.float32), stage.objective, stage.clamp_x0)
             if i >= stop:
@@ -106,7 +107,7 @@ def _fit_code(code: DiffcCode, budget: int | None) -> DiffcCode:
                      "ask for more bytes or a lower --cond-quality")
 
 def encode_diffc_image(models, target_pixels: np.ndarray, settings: LatentSettings | None = None, box: tuple | None = None,
-                       seed: int = 0, text_encodings=None) -> Encoded:
+                       seed: int = 0, text_encodings=None, progress: bool = False) -> Encoded:
     "Method 'diffc': side information for the (s, s, 3) uint8 `target_pixels` — the coded area thumbnail and the reverse-channel-coded first upsampler steps — with the decoder's image and PSNR."
     settings = settings or LatentSettings()
     index, low, size = last_unet(models)
@@ -118,7 +119,7 @@ def encode_diffc_image(models, target_pixels: np.ndarray, settings: LatentSettin
     side = transmit(to_uint8(area_downsample(target, settings.cond_size or low)), None, settings)
     cond01 = to_tensor(side.cond, models.device)
     run = diffc_walk(models, cond01, settings.steps, seed, settings.diffc_bits, settings.diffc_steps, target01=target, box=box,
-                     text_encodings=text_encodings)
+                     text_encodings=text_encodings, progress=progress)
     budget = None if settings.max_side_bytes is None else settings.max_side_bytes - len(side.cond_payload)
     if budget is not None and budget < 1: raise ValueError(f"the conditioning image alone takes {len(side.cond_payload)} of the {settings.max_side_bytes} bytes")
     code, fwd = _fit_code(run.code, budget), run.nfe
@@ -138,8 +139,9 @@ def encode_diffc_image(models, target_pixels: np.ndarray, settings: LatentSettin
     return Encoded(side, image, psnr(target_pixels, image, box or (0, 0, size, size)), fwd, 0, seconds, [], decoded.nfe, decode_seconds,
                    settings.steps, search, stats)
 
-def decode_diffc_image(models, side: SideInfo, code: DiffcCode, steps: int, seed: int = 0, text_encodings=None) -> StageOutput:
+def decode_diffc_image(models, side: SideInfo, code: DiffcCode, steps: int, seed: int = 0, text_encodings=None, progress: bool = False) -> StageOutput:
     "The decoder of method 'diffc': the upsampler's image from the conditioning image and the `diffc` code; image in [0, 1]."
     index, _, _ = last_unet(models)
-    run = diffc_walk(models, to_tensor(side.cond, models.device), steps, seed, code.bits, code.stop, code=code, text_encodings=text_encodings)
+    run = diffc_walk(models, to_tensor(side.cond, models.device), steps, seed, code.bits, code.stop, code=code, text_encodings=text_encodings,
+                     progress=progress)
     return StageOutput(run.image, run.nfe, steps, upsampler_noise(models, index, 1, seed))

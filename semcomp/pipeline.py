@@ -161,7 +161,7 @@ def reconstruct_with_side_info(models: ModelSet, caption: str, fitted: FittedIma
     if fitted.size != models.output_size:
         raise ValueError(f"image was fitted to {fitted.size}² but the models produce {models.output_size}²")
     text = embed_text(models.clip, caption)
-    if settings.method == "diffc": enc = encode_diffc_image(models, fitted.pixels, settings.latent, fitted.content_box, settings.seed, text.encodings)
+    if settings.method == "diffc": enc = encode_diffc_image(models, fitted.pixels, settings.latent, fitted.content_box, settings.seed, text.encodings, progress)
     else: enc = encode_image(models, fitted.pixels, settings.method, settings.latent, fitted.content_box, settings.seed,
                              text.encodings, progress, monitor)
     return Reconstruction(name, caption, fitted, settings.method, [], enc.image, enc.psnr, enc.nfe_forward, enc.nfe_backward,
