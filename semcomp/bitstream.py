@@ -22,13 +22,13 @@ from .core import FIT_POLICIES
 # %% auto #0
 __all__ = ['MAGIC', 'FORMAT_VERSION', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SIDE', 'MAX_COMPONENT_BYTES', 'MAX_COND_SIDE',
            'MAX_LATENT_SIDE', 'MAX_LATENT_CHANNELS', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'DCT_BLOCK', 'MAX_DCT_SIDE',
-           'MAX_RESIDUAL_SIDE', 'MAX_DIFFC_BITS', 'MAX_DIFFC_STEPS', 'FormatError', 'write_varint', 'Reader', 'half',
-           'laplace_parameters', 'encode_symbols', 'decode_symbols', 'encode_caption', 'decode_caption', 'CondCodec',
-           'encode_cond', 'decode_cond', 'cond_roundtrip', 'dct_matrix', 'zigzag', 'rgb_to_ycbcr', 'ycbcr_to_rgb',
-           'dct_step', 'dct_subsampled', 'dct_analyse', 'dct_synthesise', 'dct_levels', 'dct_quantise', 'encode_dct',
-           'dct_rate', 'quantize_latent', 'dequantize_latent', 'encode_latent', 'decode_latent', 'latent_roundtrip',
-           'latent_rate', 'residual_image', 'encode_residual', 'decode_residual', 'add_residual', 'DiffcCode',
-           'encode_diffc', 'decode_diffc', 'Bitstream', 'pack', 'unpack', 'component_bits']
+           'MAX_RESIDUAL_SIDE', 'MAX_DIFFC_BITS', 'MAX_DIFFC_STEPS', 'MAX_DIFFC_CHUNKS', 'FormatError', 'write_varint',
+           'Reader', 'half', 'laplace_parameters', 'encode_symbols', 'decode_symbols', 'encode_caption',
+           'decode_caption', 'CondCodec', 'encode_cond', 'decode_cond', 'cond_roundtrip', 'dct_matrix', 'zigzag',
+           'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'dct_subsampled', 'dct_analyse', 'dct_synthesise', 'dct_levels',
+           'dct_quantise', 'encode_dct', 'dct_rate', 'quantize_latent', 'dequantize_latent', 'encode_latent',
+           'decode_latent', 'latent_roundtrip', 'latent_rate', 'residual_image', 'encode_residual', 'decode_residual',
+           'add_residual', 'DiffcCode', 'encode_diffc', 'decode_diffc', 'Bitstream', 'pack', 'unpack', 'component_bits']
 
 # %% ../nbs/11_bitstream.ipynb #ad7cca4d
 MAGIC = b"SEMC"
@@ -507,6 +507,7 @@ def add_residual(output: np.ndarray, residual: np.ndarray) -> np.ndarray:
 # %% ../nbs/11_bitstream.ipynb #1c3e6a8b
 MAX_DIFFC_BITS = 14              # 2^14 candidates a chunk: the decoder's work stays bounded for hostile files
 MAX_DIFFC_STEPS = 64
+MAX_DIFFC_CHUNKS = 1 << 18       # chunks in a file, all steps together: decoding their indices takes about 1.3 s
 
 @dataclass
 class DiffcCode:
@@ -521,6 +522,7 @@ def encode_diffc(code: DiffcCode) -> bytes:
     "The `diffc` payload of `code`: version 1, bits, steps, chunks per step, then the indices entropy-coded."
     if not 2 <= code.bits <= MAX_DIFFC_BITS or not 1 <= code.stop <= MAX_DIFFC_STEPS or len(code.chunks) != code.stop:
         raise ValueError(f"diffc: bits {code.bits} (2–{MAX_DIFFC_BITS}), steps {code.stop} (1–{MAX_DIFFC_STEPS}) and {len(code.chunks)} chunk counts do not fit")
+    if sum(code.chunks) > MAX_DIFFC_CHUNKS: raise ValueError(f"diffc: more than {MAX_DIFFC_CHUNKS} chunks")
     if len(code.indices) != sum(code.chunks) or not all(0 <= i < 1 << code.bits for i in code.indices):
         raise ValueError("diffc: one index in [0, 2^bits) per chunk")
     coder, counts = constriction.stream.queue.RangeEncoder(), np.ones(code.bits + 1)
@@ -533,7 +535,7 @@ def encode_diffc(code: DiffcCode) -> bytes:
     return head + coder.get_compressed().astype("<u4").tobytes()
 
 def decode_diffc(payload: bytes, max_chunks: int = 1 << 16) -> DiffcCode:
-    "The `DiffcCode` in a `diffc` payload; at most `max_chunks` chunks a step (the decoder passes the image's number of values)."
+    "The `DiffcCode` in a `diffc` payload: at most `max_chunks` chunks a step and `MAX_DIFFC_CHUNKS` in all (`codec.check_fits` then holds each step to the image's number of values)."
     r = Reader(payload, "diffc")
     if (version := r.byte("diffc version")) != 1: raise FormatError(f"diffc: unknown version {version}")
     bits, stop = r.byte("diffc bits"), r.byte("diffc steps")
@@ -541,6 +543,7 @@ def decode_diffc(payload: bytes, max_chunks: int = 1 << 16) -> DiffcCode:
     if not 1 <= stop <= MAX_DIFFC_STEPS: raise FormatError(f"diffc: {stop} steps is outside 1–{MAX_DIFFC_STEPS}")
     chunks = [r.varint("diffc chunks", max_chunks) for _ in range(stop)]
     if min(chunks) < 1: raise FormatError("diffc: a step without chunks")
+    if sum(chunks) > MAX_DIFFC_CHUNKS: raise FormatError(f"diffc: {sum(chunks)} chunks is more than {MAX_DIFFC_CHUNKS}")
     words = r.take(r.left, "diffc indices")
     if len(words) % 4: raise FormatError("diffc: the index data is not whole 32-bit words")
     try:

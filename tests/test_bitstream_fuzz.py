@@ -99,6 +99,8 @@ BAD = {
                                           latent=encode_latent(torch.zeros(1, 3, 4, 4), 4), diffc=encode_diffc(DiffcCode(8, 1, [1], [3])))), "without a latent"),
     "diffc of too many bits": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
                                              diffc=bytes([1, 15, 1, 1]))), "15 bits per chunk"),
+    "diffc of too many chunks": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
+                                               diffc=bytes([1, 10, 8]) + write_varint(60000) * 8)), "chunks is more than"),
     "residual of another coder": (reseal(header(settings=SETTINGS, cond=encode_cond(np.zeros((4, 4, 3), np.uint8), CondCodec("png")),
                                                 residual=b"\x03\x05")), "residual: unknown coder"),
 }
