@@ -534,14 +534,14 @@ def encode_diffc(code: DiffcCode) -> bytes:
     head = bytes([1, code.bits, code.stop]) + b"".join(write_varint(c) for c in code.chunks)
     return head + coder.get_compressed().astype("<u4").tobytes()
 
-def decode_diffc(payload: bytes, max_chunks: int = 1 << 16) -> DiffcCode:
-    "The `DiffcCode` in a `diffc` payload: at most `max_chunks` chunks a step and `MAX_DIFFC_CHUNKS` in all (`codec.check_fits` then holds each step to the image's number of values)."
+def decode_diffc(payload: bytes) -> DiffcCode:
+    "The `DiffcCode` in a `diffc` payload: at most `MAX_DIFFC_CHUNKS` chunks in all (`codec.check_fits` then holds each step to the image's number of values)."
     r = Reader(payload, "diffc")
     if (version := r.byte("diffc version")) != 1: raise FormatError(f"diffc: unknown version {version}")
     bits, stop = r.byte("diffc bits"), r.byte("diffc steps")
     if not 2 <= bits <= MAX_DIFFC_BITS: raise FormatError(f"diffc: {bits} bits per chunk is outside 2–{MAX_DIFFC_BITS}")
     if not 1 <= stop <= MAX_DIFFC_STEPS: raise FormatError(f"diffc: {stop} steps is outside 1–{MAX_DIFFC_STEPS}")
-    chunks = [r.varint("diffc chunks", max_chunks) for _ in range(stop)]
+    chunks = [r.varint("diffc chunks", MAX_DIFFC_CHUNKS) for _ in range(stop)]
     if min(chunks) < 1: raise FormatError("diffc: a step without chunks")
     if sum(chunks) > MAX_DIFFC_CHUNKS: raise FormatError(f"diffc: {sum(chunks)} chunks is more than {MAX_DIFFC_CHUNKS}")
     words = r.take(r.left, "diffc indices")

@@ -118,10 +118,10 @@ def encode_diffc_image(models, target_pixels: np.ndarray, settings: LatentSettin
     target = to_tensor(target_pixels, models.device)
     side = transmit(to_uint8(area_downsample(target, settings.cond_size or low)), None, settings)
     cond01 = to_tensor(side.cond, models.device)
-    run = diffc_walk(models, cond01, settings.steps, seed, settings.diffc_bits, settings.diffc_steps, target01=target, box=box,
-                     text_encodings=text_encodings, progress=progress)
     budget = None if settings.max_side_bytes is None else settings.max_side_bytes - len(side.cond_payload)
     if budget is not None and budget < 1: raise ValueError(f"the conditioning image alone takes {len(side.cond_payload)} of the {settings.max_side_bytes} bytes")
+    run = diffc_walk(models, cond01, settings.steps, seed, settings.diffc_bits, settings.diffc_steps, target01=target, box=box,
+                     text_encodings=text_encodings, progress=progress)
     code, fwd = _fit_code(run.code, budget), run.nfe
     if code.stop < run.code.stop:                                   # the image of the shorter walk
         run = diffc_walk(models, cond01, settings.steps, seed, settings.diffc_bits, code.stop, target01=target, box=box, text_encodings=text_encodings)

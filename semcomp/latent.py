@@ -381,7 +381,7 @@ def optimize_to_fit(models, target01: torch.Tensor, init: SideInfo, settings: La
 def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", settings: LatentSettings | None = None,
                  box: tuple | None = None, seed: int = 0, text_encodings=None, progress: bool = False, monitor=None) -> Encoded:
     "Side information for the (s, s, 3) uint8 `target_pixels` by `method`, with the decoder's image and PSNR; `monitor(pass, passes, psnr)` is called after each pass."
-    if method not in METHODS[1:4]: raise ValueError(f"side-information method must be one of {METHODS[1:4]} here (diffc: `diffc.encode_diffc`), got {method!r}")
+    if method not in METHODS[1:4]: raise ValueError(f"side-information method must be one of {METHODS[1:4]} here (diffc: `diffc.encode_diffc_image`), got {method!r}")
     settings = settings or LatentSettings()
     index, low, size = last_unet(models)
     if target_pixels.shape[:2] != (size, size): raise ValueError(f"the target must be {size}×{size}, got {target_pixels.shape[:2]}")
