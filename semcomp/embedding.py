@@ -49,9 +49,9 @@ class TextEmbedding:
     tokens: Tokens
 
 def text_mask(ids: torch.Tensor, eot: int = 49407) -> torch.Tensor:
-    "True for the tokens up to and including the first end token (dalle2-pytorch's rule)."
+    "True for the tokens up to and including the first end token (dalle2-pytorch 1.1.0's rule: a `!`, token 0, inside the caption stays)."
     before_eot = (ids == eot).cumsum(dim=-1) == 0
-    return F.pad(before_eot, (1, -1), value=True) & (ids != 0)
+    return F.pad(before_eot, (1, -1), value=True)
 
 @torch.no_grad()
 def embed_text(clip, captions: list[str] | str) -> TextEmbedding:
@@ -78,7 +78,7 @@ def embed_image(clip, images: torch.Tensor) -> torch.Tensor:
     if h != w:   # CLIP's preprocessing: the centre square, then resize
         side = min(h, w); top, left = (h - side) // 2, (w - side) // 2
         images = images[..., top:top + side, left:left + side]
-    x = resize_image_to(images, size).clamp(0, 1)
+    x = resize_image_to(images, size)    # not clamped: 1.1.0's adapter feeds the resampler's overshoot to CLIP as it is
     mean = torch.tensor(OPENAI_DATASET_MEAN, device=p.device).view(1, 3, 1, 1)
     std = torch.tensor(OPENAI_DATASET_STD, device=p.device).view(1, 3, 1, 1)
     return F.normalize(clip.encode_image(((x - mean) / std).to(p.dtype)).float(), dim=-1)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_models.ipynb #a8a966a5
 from __future__ import annotations
-import copy, hashlib, io, json, pickle, zipfile
+import copy, hashlib, inspect, io, json, pickle, re, zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,20 +13,20 @@ from torch import nn
 import packaging.version
 import dalle2_pytorch
 import semcomp
-from dalle2_pytorch.dalle2_pytorch import Decoder, DiffusionPrior
-from dalle2_pytorch.train_configs import DecoderConfig, DiffusionPriorConfig
+from dalle2_pytorch.dalle2_pytorch import Decoder, DiffusionPrior, DiffusionPriorNetwork, CausalTransformer, Unet
 import open_clip
-from pydantic import ValidationError
 
 from .core import resolve_device, resolve_dtype, atomic_write_bytes
 
 # %% auto #0
-__all__ = ['MODEL_FILES', 'CLIP_FILES', 'SAFE_GLOBALS', 'TRUST_HINT', 'OPENAI_TO_OPEN_CLIP', 'TINY_CLIP', 'PER_UNET_KEYS',
+__all__ = ['MODEL_FILES', 'CLIP_FILES', 'DALLE2_VERSION', 'UNET_FIELDS', 'DECODER_FIELDS', 'PRIOR_NET_FIELDS', 'PRIOR_FIELDS',
+           'SAFE_GLOBALS', 'TRUST_HINT', 'LATER_LAYOUT', 'OPENAI_TO_OPEN_CLIP', 'TINY_CLIP', 'PER_UNET_KEYS',
            'DEMO_WEIGHTS', 'PRESETS', 'ConfigError', 'CheckpointError', 'read_config', 'config_section',
-           'build_decoder', 'build_prior', 'count_parameters', 'read_checkpoint', 'Checkpoint', 'unpack_checkpoint',
-           'load_checkpoint', 'load_weights', 'save_checkpoint', 'clip_model_config', 'build_clip', 'load_clip_weights',
-           'tiny_decoder_config', 'tiny_prior_config', 'seeded_build', 'build_random_decoder', 'combine_decoders',
-           'ModelSet', 'tiny_model_set', 'demo_model_set', 'has_model_files', 'load_models']
+           'config_kwargs', 'build_decoder', 'build_prior', 'count_parameters', 'read_checkpoint', 'Checkpoint',
+           'unpack_checkpoint', 'load_checkpoint', 'load_weights', 'save_checkpoint', 'check_version',
+           'clip_model_config', 'build_clip', 'load_clip_weights', 'tiny_decoder_config', 'tiny_prior_config',
+           'seeded_build', 'build_random_decoder', 'build_random_prior', 'combine_decoders', 'ModelSet',
+           'tiny_model_set', 'demo_model_set', 'has_model_files', 'load_models']
 
 # %% ../nbs/01_models.ipynb #2ffeb19d
 MODEL_FILES = {
@@ -62,25 +62,68 @@ def config_section(doc, section: str, source: str = "config") -> dict:
     raise ConfigError(f"{source}: no {section!r} section; found keys {sorted(doc)[:8]}")
 
 # %% ../nbs/01_models.ipynb #52cacc03
-def _validation_message(e: ValidationError) -> str:
-    errs = e.errors()
-    return "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in errs[:3]) + (f" (+{len(errs) - 3} more)" if len(errs) > 3 else "")
+DALLE2_VERSION = "1.1.0"   # LAION's published weights were trained with this dalle2-pytorch; semcomp builds its networks
+_REQUIRED = object()
 
-def _build(spec_class, kind: str, config: dict, device):
-    cfg = {k: v for k, v in copy.deepcopy(config).items() if k != "clip"}
-    try: spec = spec_class(**cfg)
-    except ValidationError as e: raise ConfigError(f"{kind} config is invalid: {_validation_message(e)}") from None
-    with torch.device(device if device == "meta" else "cpu"):
-        module = spec.create()
+# The fields of dalle2-pytorch 1.1.0's train_configs, with its defaults (None: the network's own default applies)
+UNET_FIELDS = {"dim": _REQUIRED, "dim_mults": _REQUIRED, "self_attn": _REQUIRED, "image_embed_dim": None, "text_embed_dim": None,
+               "cond_on_text_encodings": None, "cond_dim": None, "channels": 3, "attn_dim_head": 32, "attn_heads": 16,
+               "init_cross_embed": True}
+DECODER_FIELDS = {"unets": _REQUIRED, "image_size": None, "image_sizes": None, "channels": 3, "timesteps": 1000,
+                  "sample_timesteps": None, "loss_type": "l2", "beta_schedule": None, "learned_variance": True,
+                  "image_cond_drop_prob": 0.1, "text_cond_drop_prob": 0.5}
+PRIOR_NET_FIELDS = {"dim": _REQUIRED, "depth": _REQUIRED, "max_text_len": None, "num_timesteps": None, "num_time_embeds": 1,
+                    "num_image_embeds": 1, "num_text_embeds": 1, "dim_head": 64, "heads": 8, "ff_mult": 4, "norm_in": False,
+                    "norm_out": True, "attn_dropout": 0., "ff_dropout": 0., "final_proj": True, "normformer": False, "rotary_emb": True}
+PRIOR_FIELDS = {"net": _REQUIRED, "image_embed_dim": _REQUIRED, "image_size": _REQUIRED, "image_channels": 3, "timesteps": 1000,
+                "sample_timesteps": None, "cond_drop_prob": 0., "loss_type": "l2", "predict_x_start": True,
+                "beta_schedule": "cosine", "condition_on_text_encodings": True}
+
+def _parameters(*classes, skip=("self", "kwargs", "unet", "net", "clip")) -> set:
+    return {p for c in classes for p in inspect.signature(c.__init__).parameters if p not in skip}
+
+def config_kwargs(config, fields: dict, accepts: set, where: str) -> dict:
+    "The keyword arguments dalle2-pytorch 1.1.0's training code built a network with from the section `config`."
+    if not isinstance(config, dict): raise ConfigError(f"{where}: expected a JSON object, got {type(config).__name__}")
+    unknown = sorted(set(config) - set(fields) - accepts)
+    if unknown:
+        raise ConfigError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                          f"(dalle2-pytorch {DALLE2_VERSION} takes {', '.join(sorted(set(fields) | accepts))})")
+    missing = [k for k, v in fields.items() if v is _REQUIRED and k not in config]
+    if missing: raise ConfigError(f"{where}: required field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} missing")
+    out = {k: v for k, v in fields.items() if v is not _REQUIRED}
+    out.update(copy.deepcopy(config))
+    return out
+
+def _create(make, kind: str, device):
+    "Run `make()` on `device` ('meta' or built on the CPU, then moved); a failure is a `ConfigError`."
+    try:
+        with torch.device(device if device == "meta" else "cpu"): module = make()
+    except ConfigError: raise
+    except Exception as e:
+        raise ConfigError(f"{kind} config does not build with dalle2-pytorch {DALLE2_VERSION}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from None
     return module.eval() if device == "meta" else module.to(resolve_device(device)).eval()
 
+def _decoder_from(config: dict) -> Decoder:
+    kwargs = config_kwargs({k: v for k, v in config.items() if k != "clip"}, DECODER_FIELDS, _parameters(Decoder), "decoder config")
+    if (kwargs["image_size"] is None) == (kwargs["image_sizes"] is None):
+        raise ConfigError("decoder config: give either image_size or image_sizes, not both (nor neither)")
+    unets = kwargs.pop("unets")
+    if not isinstance(unets, (list, tuple)) or not unets: raise ConfigError("decoder config: 'unets' must be a non-empty list")
+    return Decoder([Unet(**config_kwargs(u, UNET_FIELDS, _parameters(Unet), f"decoder config, unet {i + 1}")) for i, u in enumerate(unets)], **kwargs)
+
+def _prior_from(config: dict) -> DiffusionPrior:
+    kwargs = config_kwargs({k: v for k, v in config.items() if k != "clip"}, PRIOR_FIELDS, _parameters(DiffusionPrior), "prior config")
+    net = config_kwargs(kwargs.pop("net"), PRIOR_NET_FIELDS, _parameters(DiffusionPriorNetwork, CausalTransformer), "prior config, net")
+    return DiffusionPrior(net=DiffusionPriorNetwork(**net), **kwargs)
+
 def build_decoder(config: dict, device="cpu") -> Decoder:
-    "A dalle2-pytorch `Decoder` (all its unets) from a decoder model section, without CLIP."
-    return _build(DecoderConfig, "decoder", config, device)
+    "A dalle2-pytorch 1.1.0 `Decoder` (all its unets) from a decoder model section, without CLIP."
+    return _create(lambda: _decoder_from(config), "decoder", device)
 
 def build_prior(config: dict, device="cpu") -> DiffusionPrior:
-    "A dalle2-pytorch `DiffusionPrior` from a prior model section, without CLIP."
-    return _build(DiffusionPriorConfig, "prior", config, device)
+    "A dalle2-pytorch 1.1.0 `DiffusionPrior` from a prior model section, without CLIP."
+    return _create(lambda: _prior_from(config), "prior", device)
 
 def count_parameters(module: nn.Module) -> int:
     "Number of parameters in `module` (works on the `meta` device)."
@@ -174,6 +217,26 @@ def save_checkpoint(path: str | Path, module: nn.Module, config: dict) -> Path:
                 "model": {k: v.detach().cpu() for k, v in module.state_dict().items()}}, buf)
     return atomic_write_bytes(path, buf.getvalue())
 
+# %% ../nbs/01_models.ipynb #9724e923
+LATER_LAYOUT = ((re.compile(r"(^|\.)downs\.\d+\.[04]\.1\.(weight|bias)$"), "pixel-unshuffle downsampling, dalle2-pytorch ≥ 1.10"),
+                (re.compile(r"\.cross_attn\.to_(q|kv|out)\."), "cross-attention without the einops wrapper, dalle2-pytorch ≥ 1.14"),
+                (re.compile(r"(^|\.)net\.null_(text_encodings|text_embeds|image_embed)$"), "the prior's separate null embeddings, dalle2-pytorch ≥ 1.9"))
+
+def check_version(ck: Checkpoint, source: str | None = None) -> None:
+    "Refuse a checkpoint written by another dalle2-pytorch than 1.1.0, or whose tensor names are a later version's layout."
+    source = source or ck.path
+    advice = (f"semcomp runs the networks of dalle2-pytorch {DALLE2_VERSION}, the version LAION's published weights were trained "
+              f"with; tensors from another version's networks compute something else. Use LAION's published files, or run this one "
+              f"with the dalle2-pytorch it was written by")
+    if ck.version is not None:
+        try: same = packaging.version.Version(str(ck.version)) == packaging.version.Version(DALLE2_VERSION)
+        except packaging.version.InvalidVersion: same = False
+        if not same: raise CheckpointError(f"{source}: written by dalle2-pytorch {ck.version}, which needs that version's code. {advice} ({ck.version}).")
+    for pattern, what in LATER_LAYOUT:
+        key = next((k for k in ck.state_dict if pattern.search(k)), None)
+        if key is not None:
+            raise CheckpointError(f"{source}: tensor {key!r} belongs to a later dalle2-pytorch layout ({what}). {advice}.")
+
 # %% ../nbs/01_models.ipynb #1518a299
 OPENAI_TO_OPEN_CLIP = {"ViT-L/14": "ViT-L-14-quickgelu", "ViT-B/32": "ViT-B-32-quickgelu", "ViT-B/16": "ViT-B-16-quickgelu",
                        "ViT-L/14@336px": "ViT-L-14-336-quickgelu"}
@@ -240,8 +303,16 @@ def build_random_decoder(config: dict, device="cpu") -> Decoder:
     for unet in decoder.unets: unet.to_out.reset_parameters()
     return decoder
 
+def build_random_prior(config: dict, device="cpu") -> DiffusionPrior:
+    "`build_prior`, then the relative position bias scaled to what a trained prior's would be, so the untrained network reacts to its inputs."
+    prior = build_prior(config, device)
+    # dalle2-pytorch 1.1.0 adds this bias to q·k/(√d·α) and multiplies the sum by α = 128 before the softmax: drawn N(0, 1), it
+    # would make every query attend to one position whatever the inputs; divided by α it enters as N(0, 1) logits
+    with torch.no_grad(): prior.net.causal_transformer.rel_pos_bias.relative_attention_bias.weight.div_(128)
+    return prior
+
 # %% ../nbs/01_models.ipynb #f64a9238
-PER_UNET_KEYS = ("beta_schedule", "learned_variance", "sample_timesteps", "predict_x_start", "predict_v")
+PER_UNET_KEYS = ("beta_schedule", "learned_variance", "sample_timesteps", "predict_x_start")
 
 def _per_unet(decoder: Decoder, config: dict) -> dict:
     "Per-unet settings of a built decoder, as explicit lists."
@@ -251,7 +322,7 @@ def _per_unet(decoder: Decoder, config: dict) -> dict:
     schedules = list(schedules) if isinstance(schedules, (list, tuple)) else [schedules] * n
     return {"beta_schedule": schedules, "learned_variance": list(decoder.learned_variance),
             "sample_timesteps": list(decoder.sample_timesteps), "predict_x_start": list(decoder.predict_x_start),
-            "predict_v": list(decoder.predict_v), "image_sizes": list(decoder.image_sizes)}
+            "image_sizes": list(decoder.image_sizes)}
 
 def combine_decoders(first: Decoder, first_config: dict, second: Decoder, second_config: dict, n_first: int = 1):
     "A decoder with unets `[:n_first]` of `first` and the rest of `second`; returns `(decoder, config)`."
@@ -325,7 +396,7 @@ def tiny_model_set(seed: int = 0, device="cpu", dtype="float32") -> ModelSet:
     dcfg, pcfg = tiny_decoder_config()["decoder"], tiny_prior_config()["prior"]
     note = f"built-in tiny preset, untrained (random weights, seed {seed})"
     ms = ModelSet(clip=seeded_build(build_clip, TINY_CLIP, seed=seed), decoder=seeded_build(build_random_decoder, dcfg, seed=seed + 1),
-                  prior=seeded_build(build_prior, pcfg, seed=seed + 2), decoder_config=dcfg, prior_config=pcfg, clip_config=TINY_CLIP,
+                  prior=seeded_build(build_random_prior, pcfg, seed=seed + 2), decoder_config=dcfg, prior_config=pcfg, clip_config=TINY_CLIP,
                   sources={"clip": note, "decoder": note, "prior": note}, trained=False,
                   name="UNTRAINED built-in tiny preset (random weights; outputs are noise)")
     return ms.to(device, dtype)
@@ -340,6 +411,7 @@ def demo_model_set(seed: int = 0, device="cpu", dtype="float32", weights: str | 
     if not weights.exists(): raise CheckpointError(f"{weights}: the demo weights are missing from this installation; reinstall semcomp or use preset='tiny'")
     ms = tiny_model_set(seed, "cpu", "float32")
     ck = load_checkpoint(weights)
+    check_version(ck, str(weights))
     dcfg = config_section(ck.config, "decoder", str(weights))
     decoder = build_decoder(dcfg)
     report = load_weights(decoder, ck.state_dict, weights.name)
@@ -361,6 +433,7 @@ def _load_stage_files(folder: Path, stage: str, trust: bool):
     if not cfg_path.exists() and not ckpt_path.exists(): return None
     if not ckpt_path.exists(): raise CheckpointError(f"{cfg_path} is present but its weights {ckpt_path} are missing")
     ck = load_checkpoint(ckpt_path, trust)
+    check_version(ck, str(ckpt_path))
     if cfg_path.exists(): config = read_config(cfg_path, section)
     elif ck.config is not None: config = config_section(ck.config, section, f"{ckpt_path} (embedded config)")
     else: raise ConfigError(f"{ckpt_path} is a raw state dict and {cfg_path} is missing: put the {section}'s JSON config beside it")

@@ -15,8 +15,8 @@ from .sampler import ddim_sample, count_calls
 from .embedding import TextEmbedding, embed_text, embed_image, cosine
 
 # %% auto #0
-__all__ = ['PRIOR_MODES', 'ImageEmbedding', 'prior_objective', 'sample_prior', 'text_to_image_embedding', 'modality_gap',
-           'sample_pairs']
+__all__ = ['PRIOR_MODES', 'ImageEmbedding', 'prior_objective', 'prior_denoiser', 'prior_clamp', 'sample_prior',
+           'text_to_image_embedding', 'modality_gap', 'sample_pairs']
 
 # %% ../nbs/04_prior.ipynb #c38ce80d
 PRIOR_MODES = ("prior", "none")
@@ -30,8 +30,23 @@ class ImageEmbedding:
     steps: int = 0
 
 def prior_objective(prior) -> str:
-    "The prediction objective of a dalle2-pytorch `DiffusionPrior`."
-    return "v" if prior.predict_v else "x0" if prior.predict_x_start else "eps"
+    "The prediction objective ('eps' or 'x0') of a dalle2-pytorch 1.1.0 `DiffusionPrior`."
+    return "x0" if prior.predict_x_start else "eps"
+
+def prior_denoiser(prior, text_embed: torch.Tensor, text_encodings: torch.Tensor | None = None, cond_scale: float = 1.0):
+    "A denoiser `(x, t) -> output` for a dalle2-pytorch 1.1.0 `DiffusionPrior` conditioned on a (batch of) caption(s)."
+    device, dtype = prior.device, next(prior.net.parameters()).dtype
+    cond = dict(text_embed=text_embed.to(device, dtype))
+    if prior.condition_on_text_encodings: cond["text_encodings"] = text_encodings.to(device, dtype)
+    def denoise(x, t):
+        time = torch.full((x.shape[0],), int(t), device=device, dtype=torch.long)
+        return prior.net.forward_with_cond_scale(x.to(dtype), time, cond_scale=cond_scale, **cond)
+    return denoise
+
+def prior_clamp(prior):
+    "What the prior's sampler does to each x̂₀: 1.1.0's l2-norm clamp for an x₀ prior (if configured), [-1, 1] for an ε prior."
+    if prior_objective(prior) == "x0": return prior.l2norm_clamp_embed if prior.sampling_clamp_l2norm else None
+    return lambda x: x.clamp(-1.0, 1.0)
 
 def sample_prior(prior, text: TextEmbedding, seed: int, steps: int | None = None, cond_scale: float = 1.0,
                  candidates: int = 2, progress: bool | str = False) -> ImageEmbedding:
@@ -39,19 +54,12 @@ def sample_prior(prior, text: TextEmbedding, seed: int, steps: int | None = None
     steps = steps or prior.sample_timesteps or 64
     if cond_scale != 1 and not prior.can_classifier_guidance:
         raise ValueError("this prior was trained without conditioning dropout, so cond_scale must be 1")
-    device, dtype = prior.device, next(prior.net.parameters()).dtype
     b, d = text.embed.shape
-    cond = dict(text_embed=text.embed.repeat_interleave(candidates, 0).to(device, dtype))
-    if prior.condition_on_text_encodings:
-        cond["text_encodings"] = text.encodings.repeat_interleave(candidates, 0).to(device, dtype)
-    x_T = seeded_noise((b * candidates, d), seed, "prior", device)
+    denoise = prior_denoiser(prior, text.embed.repeat_interleave(candidates, 0),
+                             text.encodings.repeat_interleave(candidates, 0), cond_scale)
+    x_T = seeded_noise((b * candidates, d), seed, "prior", prior.device)
     if prior.init_image_embed_l2norm: x_T = F.normalize(x_T, dim=-1) * prior.image_embed_scale
-    def denoise(x, t):
-        time = torch.full((x.shape[0],), int(t), device=device, dtype=torch.long)
-        return prior.net.forward_with_cond_scale(x.to(dtype), time, cond_scale=cond_scale, **cond)
-    objective = prior_objective(prior)
-    if objective == "x0": clamp = prior.l2norm_clamp_embed if prior.sampling_clamp_l2norm else None
-    else: clamp = lambda x: x.clamp(-1.0, 1.0)
+    objective, clamp = prior_objective(prior), prior_clamp(prior)
     with torch.no_grad(), count_calls(prior.net) as calls:
         out = ddim_sample(denoise, x_T, prior.noise_scheduler.alphas_cumprod, steps, objective, clamp, progress).x0
     if objective == "x0" and prior.sampling_final_clamp_l2norm: out = prior.l2norm_clamp_embed(out)

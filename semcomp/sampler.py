@@ -120,8 +120,8 @@ def unet_denoiser(unet: nn.Module, *, image_embed=None, text_encodings=None, low
     return denoise
 
 def unet_objective(decoder, index: int) -> str:
-    "The prediction objective ('eps', 'x0' or 'v') of the decoder's unet `index` (0-based)."
-    return "v" if decoder.predict_v[index] else "x0" if decoder.predict_x_start[index] else "eps"
+    "The prediction objective ('eps' or 'x0'; dalle2-pytorch 1.1.0 has no 'v') of the decoder's unet `index` (0-based)."
+    return "x0" if decoder.predict_x_start[index] else "eps"
 
 @dataclass
 class UnetStage:

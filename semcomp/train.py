@@ -168,7 +168,7 @@ def thumbnail_batch(images01: torch.Tensor, size: int, bits: int | None = 8) -> 
 @dataclass
 class TrainSettings:
     "One training recipe for the demo upsampler (16² → 64²); every field is recorded with the weights."
-    objective: str = "x0"            # what the unet predicts: 'eps', 'x0' or 'v'
+    objective: str = "x0"            # what the unet predicts: 'eps' or 'x0' (dalle2-pytorch 1.1.0 has no 'v')
     steps: int = 6000                # optimiser steps (the shipped run: 6000, about 50 minutes on one CPU thread)
     batch_size: int = 16
     lr: float = 1e-3                 # AdamW, linear warm-up then cosine decay to lr / 10
@@ -188,12 +188,13 @@ class TrainSettings:
 def demo_decoder_config(settings: TrainSettings | None = None) -> dict:
     "The LAION-style config of the demo decoder: the tiny 16×16 unet 1 and a 16→64 upsampler as `settings` says."
     s = settings or TrainSettings()
+    if s.objective not in ("eps", "x0"):
+        raise ValueError(f"objective {s.objective!r}: dalle2-pytorch 1.1.0, whose networks semcomp runs, predicts 'eps' or 'x0' (its Decoder has no predict_v)")
     config = tiny_decoder_config()
     d = config["decoder"]
     d["unets"][1].update(dim=s.dim, dim_mults=list(s.dim_mults), num_resnet_blocks=s.resnet_blocks, init_cross_embed=False,
                          memory_efficient=True)
     d["predict_x_start"] = [True, s.objective == "x0"]   # unet 1 as in the tiny preset
-    d["predict_v"] = [False, s.objective == "v"]
     d["beta_schedule"] = [d["beta_schedule"][0], s.schedule]
     return config
 

@@ -1,5 +1,5 @@
 "The real LAION configs (kept in ../shared, not in this repository) parse and build their full-size networks."
-import copy, json
+import copy, json, re
 
 import pytest
 
@@ -23,6 +23,13 @@ def test_decoder_v1_0_2_builds_at_full_size():
         assert key in keys, key
     assert all(k.startswith(("unets.0.", "noise_schedulers.0.")) for k in keys)
     assert 0.9e9 < count_parameters(decoder) < 1.0e9
+    # dalle2-pytorch 1.1.0's layout, the one LAION's file was written with (see the models chapter's table)
+    shapes = {k: tuple(v.shape) for k, v in decoder.state_dict().items()}
+    assert shapes["unets.0.downs.0.0.weight"] == (320, 320, 4, 4)                       # 4×4 stride-2 downsampling
+    assert "unets.0.downs.1.2.0.cross_attn.fn.to_q.weight" in shapes                      # cross-attention in its wrapper
+    assert not any(re.search(r"downs\.\d+\.[04]\.1\.weight$|cross_attn\.to_", k) for k in shapes)
+    assert type(unet.downs[0][3].fn).__name__ == "LinearAttention"                       # sparse_attn at the first stage
+    assert len(unet.state_dict()) == 757
 
 
 def test_prior_builds_at_full_size():
@@ -31,8 +38,9 @@ def test_prior_builds_at_full_size():
     assert len(prior.net.causal_transformer.layers) == 12
     keys = prior.state_dict().keys()
     for key in ("net.causal_transformer.layers.11.0.to_q.weight", "net.causal_transformer.layers.11.0.to_kv.weight",
-                "net.null_text_encodings", "net.learned_query", "noise_scheduler.alphas_cumprod"):
+                "net.null_text_embed", "net.learned_query", "noise_scheduler.alphas_cumprod"):
         assert key in keys, key
+    assert not any(k in keys for k in ("net.null_text_encodings", "net.null_text_embeds", "net.null_image_embed"))   # later versions'
     assert 0.09e9 < count_parameters(prior) < 0.11e9
 
 
