@@ -17,7 +17,7 @@ from .models import ModelSet
 from .embedding import embed_text
 from .prior import PRIOR_MODES
 from .latent import SideInfo, decode_side_info, last_unet
-from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption
+from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption, with_model_defaults
 from .bitstream import (Bitstream, FormatError, Reader, pack, unpack, component_bits, write_varint, half,
                                encode_caption, decode_caption, decode_cond, decode_latent, encode_residual, decode_residual, add_residual,
                                DiffcCode, decode_diffc)
@@ -52,7 +52,7 @@ class DecodeSettings:
                         prior_candidates=self.prior_candidates, prior_cond_scale=self.prior_cond_scale,
                         cond_scale=self.cond_scale, method="caption")
 
-def _f16(x: float) -> float: return float(np.float16(x))
+def _f16(x: float | None) -> float | None: return None if x is None else float(np.float16(x))   # None: the models' default, resolved first
 
 def transmitted_settings(settings: Settings) -> Settings:
     "`settings` with the guidance scales rounded to the float16 values the file stores."
@@ -104,7 +104,7 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
              name: str = "image", progress: bool = False, monitor=None) -> Compressed:
     "Encode `image` (a PIL image or a path) with `caption` into a `.sc` file by `settings.method`; `monitor(pass, passes, psnr)` follows the encoder."
     if not isinstance(image, Image.Image): image = load_rgb(image)
-    settings = transmitted_settings(settings or Settings())
+    settings = transmitted_settings(with_model_defaults(settings or Settings(), models))
     path = "caption" if settings.method == "caption" else "side"
     steps = settings.steps if path == "caption" else (settings.latent.reference_steps if settings.method == "reference" else settings.latent.steps)
     ds = DecodeSettings(path, settings.seed, steps, settings.prior, settings.prior_steps, settings.prior_candidates,

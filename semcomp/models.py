@@ -21,12 +21,12 @@ from .core import resolve_device, resolve_dtype, atomic_write_bytes
 # %% auto #0
 __all__ = ['MODEL_FILES', 'CLIP_FILES', 'DALLE2_VERSION', 'UNET_FIELDS', 'DECODER_FIELDS', 'PRIOR_NET_FIELDS', 'PRIOR_FIELDS',
            'SAFE_GLOBALS', 'TRUST_HINT', 'LATER_LAYOUT', 'OPENAI_TO_OPEN_CLIP', 'TINY_CLIP', 'PER_UNET_KEYS',
-           'DEMO_WEIGHTS', 'PRESETS', 'ConfigError', 'CheckpointError', 'read_config', 'config_section',
-           'config_kwargs', 'build_decoder', 'build_prior', 'count_parameters', 'read_checkpoint', 'Checkpoint',
-           'unpack_checkpoint', 'load_checkpoint', 'load_weights', 'save_checkpoint', 'check_version',
-           'clip_model_config', 'build_clip', 'load_clip_weights', 'tiny_decoder_config', 'tiny_prior_config',
-           'seeded_build', 'build_random_decoder', 'build_random_prior', 'combine_decoders', 'ModelSet',
-           'tiny_model_set', 'demo_model_set', 'has_model_files', 'load_models']
+           'PRESET_INFERENCE', 'LAION_INFERENCE', 'DEMO_WEIGHTS', 'PRESETS', 'ConfigError', 'CheckpointError',
+           'read_config', 'config_section', 'config_kwargs', 'build_decoder', 'build_prior', 'count_parameters',
+           'read_checkpoint', 'Checkpoint', 'unpack_checkpoint', 'load_checkpoint', 'load_weights', 'save_checkpoint',
+           'check_version', 'clip_model_config', 'build_clip', 'load_clip_weights', 'tiny_decoder_config',
+           'tiny_prior_config', 'seeded_build', 'build_random_decoder', 'build_random_prior', 'combine_decoders',
+           'ModelSet', 'tiny_model_set', 'demo_model_set', 'has_model_files', 'load_models']
 
 # %% ../nbs/01_models.ipynb #2ffeb19d
 MODEL_FILES = {
@@ -344,6 +344,12 @@ def combine_decoders(first: Decoder, first_config: dict, second: Decoder, second
     return combined, config
 
 # %% ../nbs/01_models.ipynb #f8386bc0
+PRESET_INFERENCE = {"cond_scale": 1.0, "prior_cond_scale": 1.0, "prior_candidates": 2,
+                    "from": "semcomp's defaults for its built-in presets"}
+LAION_INFERENCE = {"cond_scale": 1.7, "prior_cond_scale": 1.0, "prior_candidates": 2,
+                   "from": "LAION's published inference settings (LAION-AI/dalle2-laion's example config: the 64² decoder at "
+                           "guidance 1.7, the upsampler unguided; the prior at 1.0 with 2 samples per caption)"}
+
 @dataclass
 class ModelSet:
     "Every network the pipeline needs, and where each came from."
@@ -358,6 +364,7 @@ class ModelSet:
     name: str = "models"                         # what this set is, in a few words
     device: torch.device = torch.device("cpu")
     dtype: torch.dtype = torch.float32
+    inference: dict = field(default_factory=lambda: dict(PRESET_INFERENCE))   # the sampling settings these models are published with
     _fingerprint: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -474,4 +481,5 @@ def load_models(folder: str | Path = "models", device="auto", dtype="float32", t
         raise CheckpointError(f"{folder}: CLIP weights are missing; put OpenAI's ViT-L-14.pt (or open_clip's "
                               f"open_clip_pytorch_model.bin for ViT-L-14/openai) there as one of {list(CLIP_FILES)}")
     sources["clip"] = load_clip_weights(clip, clip_file, trust)
-    return ModelSet(clip, decoder, prior, dcfg, pcfg, clip_section, sources, trained=True, name=f"models from {folder}").to(device, dtype)
+    return ModelSet(clip, decoder, prior, dcfg, pcfg, clip_section, sources, trained=True, name=f"models from {folder}",
+                    inference=dict(LAION_INFERENCE)).to(device, dtype)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #5e170efe
 from __future__ import annotations
-import io, math, os, platform, time
+import dataclasses, io, math, os, platform, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +25,10 @@ from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_pict
 from .diffc import encode_diffc_image
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings', 'Reconstruction',
-           'generate_from_caption', 'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct',
-           'comparison_figure', 'save_figure', 'package_versions', 'machine_info']
+__all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings',
+           'with_model_defaults', 'inference_record', 'Reconstruction', 'generate_from_caption',
+           'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct', 'comparison_figure', 'save_figure',
+           'package_versions', 'machine_info']
 
 # %% ../nbs/08_pipeline.ipynb #ab41a745
 IMAGE_SUFFIXES = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
@@ -73,9 +74,9 @@ class Settings:
     steps: int = 50                 # DDIM steps per decoder/upsampler unet
     prior: str = "prior"            # 'prior' or 'none' (text embedding straight to the decoder)
     prior_steps: int | None = None  # None: the prior config's sample_timesteps
-    prior_candidates: int = 2       # prior samples per caption; the one closest to the caption is kept
-    prior_cond_scale: float = 1.0   # classifier-free guidance of the prior
-    cond_scale: float = 1.0         # classifier-free guidance of the decoder unets
+    prior_candidates: int | None = None    # prior samples per caption, the closest to the caption kept (None: the models' default)
+    prior_cond_scale: float | None = None  # classifier-free guidance of the prior (None: the models' default)
+    cond_scale: float | None = None        # classifier-free guidance of the 64² decoder (None: the models' default; LAION's 1.7)
     fit: str = "pad"                # how an image is made square: 'pad' or 'crop' (see core)
     caption_index: int = 0          # which caption line to use
     method: str = "optimized"       # 'caption', 'inversion', 'optimized', 'reference' or 'diffc'
@@ -96,6 +97,18 @@ class Settings:
         if self.fit not in FIT_POLICIES: raise ValueError(f"fit must be one of {FIT_POLICIES}, got {self.fit!r}")
         if self.steps < 1: raise ValueError(f"steps must be at least 1, got {self.steps}")
         if self.seed < 0: raise ValueError(f"the seed must be 0 or more, got {self.seed}")
+
+INFERENCE_FIELDS = ("cond_scale", "prior_cond_scale", "prior_candidates")
+
+def with_model_defaults(settings: Settings, models: ModelSet) -> Settings:
+    "`settings` with the guidance scales and prior candidates it leaves open (`None`) set to what `models` are published with."
+    return dataclasses.replace(settings, **{k: models.inference[k] for k in INFERENCE_FIELDS if getattr(settings, k) is None})
+
+def inference_record(settings: Settings, models: ModelSet) -> dict:
+    "The guidance scales and prior candidates a run used, and where each came from ('given' or the models' source)."
+    resolved = with_model_defaults(settings, models)
+    return {k: {"value": getattr(resolved, k), "from": "given" if getattr(settings, k) is not None else models.inference["from"]}
+            for k in INFERENCE_FIELDS}
 
 # %% ../nbs/08_pipeline.ipynb #4c8bb8dd
 @dataclass
@@ -131,13 +144,14 @@ class Reconstruction:
 
 def generate_from_caption(models: ModelSet, caption: str, settings: Settings, progress: bool = False) -> tuple[list, dict, str]:
     "The caption path (the decoder's work): [(label, StageOutput)] in pipeline order, unet evaluations per stage, and the caption text CLIP did not read."
+    settings = with_model_defaults(settings, models)
     text = embed_text(models.clip, caption)
     embedding = text_to_image_embedding(models, text, settings.seed, settings.prior, steps=settings.prior_steps,
                                         cond_scale=settings.prior_cond_scale, candidates=settings.prior_candidates,
                                         progress=progress and "prior")
     first = decode(models, embedding.embed, text.encodings, settings.seed, settings.steps, settings.cond_scale, progress=progress)
     later = upsample(models, first.image, settings.seed, settings.steps, text.encodings, embedding.embed,
-                     settings.cond_scale, progress=progress)
+                     1.0, progress=progress)   # upsamplers unguided, as LAION samples its own
     sizes = models.image_sizes
     stages = [(f"decoder {sizes[0]}²", first)] + [(f"upsampler {sizes[i + 1]}²", o) for i, o in enumerate(later)]
     return stages, {"prior": embedding.nfe, **{label: s.nfe for label, s in stages}}, text.tokens.dropped[0]
@@ -171,6 +185,7 @@ def reconstruct_with_side_info(models: ModelSet, caption: str, fitted: FittedIma
 def reconstruct(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image",
                 progress: bool = False, monitor=None) -> Reconstruction:
     "Reconstruct `fitted` by `settings.method`; `monitor(pass, passes, psnr)` follows the side-information encoder."
+    settings = with_model_defaults(settings, models)
     if settings.method == "caption": return reconstruct_from_caption(models, caption, fitted, settings, name, progress)
     return reconstruct_with_side_info(models, caption, fitted, settings, name, progress, monitor)
 

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .core import ImageLoadError, load_rgb, save_png, atomic_write_bytes
 from .models import ModelSet, load_models
 from .latent import latent_picture
-from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info
+from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info, inference_record
 from .codec import Compressed, compress
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
@@ -54,7 +54,7 @@ def image_record(c: Compressed, job: Job, settings: Settings, models: ModelSet, 
             "size_search": rec.size_search or None, "diffc": rec.diffc or None,
             "original_size": list(rec.fitted.original_size), "fit": rec.fitted.policy, "content_box": list(rec.fitted.content_box),
             "region": list(rec.fitted.geometry.region), "output_size": int(rec.output.shape[0]), "outputs": outputs,
-            "seed": settings.seed, "settings": dataclasses.asdict(settings), "model": models.description,
+            "seed": settings.seed, "settings": dataclasses.asdict(settings), "inference": inference_record(settings, models), "model": models.description,
             "model_fingerprint": models.fingerprint().hex(), "device": str(models.device),
             "dtype": str(models.dtype).removeprefix("torch."), "versions": package_versions(), "machine": machine_info()}
 

@@ -96,11 +96,15 @@ def test_laion_format_files_under_the_seeds_names_load_and_decode_the_same(sampl
     (models / "prior_config.json").write_text(json.dumps(tiny_prior_config()))
     torch.save(preset.clip.state_dict(), models / "open_clip_pytorch_model.bin")
 
-    a = semcomp("run", "--out", "from_files", "--models", models, "--method", "caption", *FAST, cwd=samples)
+    # the same guidance for both (files in LAION's formats default to LAION's published 1.7, the preset to 1.0)
+    a = semcomp("run", "--out", "from_files", "--models", models, "--method", "caption", "--cond-scale", "1", *FAST, cwd=samples)
     b = semcomp("run", "--out", "from_preset", "--preset", "tiny", "--method", "caption", *FAST, cwd=samples)
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
     doc = json.loads((samples / "from_files" / "results.json").read_text())
     assert doc["model_trained"] is True
+    rec = doc["images"][0]["inference"]
+    assert rec["cond_scale"] == {"value": 1.0, "from": "given"} and rec["prior_candidates"]["value"] == 2
+    assert rec["prior_candidates"]["from"].startswith("LAION's published inference settings")
     assert "second_decoder.pth: loaded" in doc["model_sources"]["upsampler"] and "ignored 1 clip.*" in doc["model_sources"]["upsampler"]
     assert "decoder.pth" in doc["model_sources"]["decoder"] and "prior.pth" in doc["model_sources"]["prior"]
     for name in SAMPLES:

@@ -97,6 +97,9 @@ def test_every_method_round_trips_at_256(models, case):
     image.putdata([((7 * x) % 256, (5 * y) % 256, (x * y) % 256) for y in range(80) for x in range(96)])
     c = compress(models, image, "a test pattern of coloured stripes", CASES[case])
     if CASES[case].target_bytes is not None: assert len(c.data) <= CASES[case].target_bytes
+    if case == "caption":   # LAION's published inference setting, since the settings leave it open
+        from semcomp.codec import parse_file
+        assert models.inference["cond_scale"] == 1.7 and abs(parse_file(c.data).settings.cond_scale - 1.7) < 1e-3
     d = decompress(c.data, models)
     assert d.image.shape == (80, 96, 3)
     assert (d.image == c.image).all(), f"{case}: the file does not decode to the image its encoder scored"

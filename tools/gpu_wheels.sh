@@ -13,7 +13,7 @@ TORCHVISION=${TORCHVISION:-0.26.0}
 PIP=${PIP:-.venv/bin/python -m pip}
 # what bench/gpu.py imports through semcomp (python -X importtime), less what the machine has (torch and its dependencies,
 # accelerate and its, einops, numpy); not scipy, bjontegaard or fonttools, which this path never imports (35 + 5 MB)
-PACKAGES="dalle2-pytorch open-clip-torch constriction brotli filelock tqdm packaging pillow matplotlib contourpy cycler
+PACKAGES="dalle2-pytorch einops-exts open-clip-torch constriction brotli filelock tqdm packaging pillow matplotlib contourpy cycler
   kiwisolver pyparsing python-dateutil six torchmetrics lightning-utilities kornia kornia_rs resize-right
   rotary-embedding-torch x-clip CoCa-pytorch ema-pytorch vector-quantize-pytorch einx frozendict torch-einops-utils loguru
   pydantic pydantic-core annotated-types typing-inspection pytorch-warmup ftfy wcwidth regex timm huggingface-hub safetensors
