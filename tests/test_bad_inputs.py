@@ -206,3 +206,45 @@ def test_compress_refuses_a_bad_image_or_caption_with_one_line(tmp_path):
         done = semcomp("compress", *args, "-o", "out.sc", "--preset", "tiny", "--quiet", cwd=tmp_path)
         assert done.returncode == 2 and fragment in done.stderr and "Traceback" not in done.stderr, done.stderr
         assert not (tmp_path / "out.sc").exists()
+
+
+# files of another dalle2-pytorch ----------------------------------------------------------------------------------
+
+def later_layout(state: dict, downsampling: bool, cross_attention: bool) -> dict:
+    "A 1.1.0 state dict renamed the way later dalle2-pytorch versions name the downsampling and/or the cross-attention."
+    out = {}
+    for k, v in state.items():
+        if cross_attention: k = k.replace(".cross_attn.fn.", ".cross_attn.")
+        if downsampling and k.endswith((".downs.0.4.weight", ".downs.0.4.bias")): k = k.replace(".downs.0.4.", ".downs.0.4.1.")
+        out[k] = v
+    return out
+
+
+def test_a_file_written_by_another_dalle2_pytorch_is_refused_naming_the_version(model_folder):
+    import packaging.version
+    tiny = tiny_model_set()
+    torch.save({"version": packaging.version.Version("1.15.6"), "config": tiny_decoder_config(),
+                "model": tiny.decoder.state_dict()}, model_folder / "decoder.pth")
+    message = refused(model_folder)
+    assert "decoder.pth: written by dalle2-pytorch 1.15.6" in message and "dalle2-pytorch 1.1.0" in message
+
+
+@pytest.mark.parametrize("layout", ["downsampling", "cross-attention", "prior null embeddings"])
+def test_tensor_names_of_a_later_layout_are_refused(model_folder, layout):
+    tiny = tiny_model_set()
+    if layout == "prior null embeddings":
+        torch.save(tiny.decoder.state_dict(), model_folder / "decoder.pth")
+        (model_folder / "prior_config.json").write_text(json.dumps({"prior": tiny.prior_config}))
+        state = {k: v for k, v in tiny.prior.state_dict().items() if k != "net.null_text_embed"}
+        state.update({"net.null_text_encodings": torch.zeros(1, 77, 32), "net.null_text_embeds": torch.zeros(1, 1, 32),
+                      "net.null_image_embed": torch.zeros(1, 32)})
+        torch.save(state, model_folder / "prior.pth")
+        name, hint = "prior.pth", "≥ 1.9"
+    else:
+        state = later_layout(tiny.decoder.state_dict(), layout == "downsampling", layout == "cross-attention")
+        torch.save(state, model_folder / "decoder.pth")
+        name, hint = "decoder.pth", "≥ 1.10" if layout == "downsampling" else "≥ 1.14"
+    with pytest.raises(CheckpointError) as e:
+        load_models(model_folder, "cpu")
+    message = str(e.value)
+    assert "\n" not in message and name in message and "later dalle2-pytorch layout" in message and hint in message, message

@@ -16,7 +16,7 @@ PIP=${PIP:-.venv/bin/python -m pip}
 PACKAGES="dalle2-pytorch einops-exts open-clip-torch constriction brotli filelock tqdm packaging pillow matplotlib contourpy cycler
   kiwisolver pyparsing python-dateutil six torchmetrics lightning-utilities kornia kornia_rs resize-right
   rotary-embedding-torch x-clip CoCa-pytorch ema-pytorch vector-quantize-pytorch einx frozendict torch-einops-utils loguru
-  pydantic pydantic-core annotated-types typing-inspection pytorch-warmup ftfy wcwidth regex timm huggingface-hub safetensors
+  pytorch-warmup ftfy wcwidth regex timm huggingface-hub safetensors
   pyyaml httpx2 httpcore2 h11 anyio idna sniffio certifi truststore"
 rm -rf "$OUT"; mkdir -p "$OUT"
 pin() { grep -i -m1 "^$(echo "$1" | sed 's/[-_]/[-_]/g')==" constraints.txt || echo "$1"; }
