@@ -15,7 +15,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # %% auto #0
 __all__ = ['DTYPES', 'FIT_POLICIES', 'resolve_device', 'resolve_dtype', 'seeded_generator', 'seeded_noise', 'ImageLoadError',
            'load_rgb', 'FitGeometry', 'fit_geometry', 'FittedImage', 'crop_to_box', 'fit_image', 'restore_original',
-           'to_tensor', 'to_uint8', 'atomic_write_bytes', 'save_png', 'source_link', 'show_doc_renderer']
+           'to_tensor', 'to_uint8', 'current_umask', 'atomic_write_bytes', 'save_png', 'source_link',
+           'show_doc_renderer']
 
 # %% ../nbs/00_core.ipynb #569cdbe0
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -178,12 +179,19 @@ def to_uint8(image: torch.Tensor) -> np.ndarray:
     return (image.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 # %% ../nbs/00_core.ipynb #e8b769fc
+def current_umask() -> int:
+    "The process's file-creation mask (read by setting it and setting it back)."
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     "Write `data` to `path` via a temporary file and an atomic rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f: f.write(data); f.flush(); os.fsync(f.fileno())
+        with os.fdopen(fd, "wb") as f:
+            f.write(data); f.flush(); os.fsync(f.fileno())
+            os.fchmod(f.fileno(), 0o666 & ~current_umask())   # what open() would have made, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise

@@ -27,8 +27,8 @@ from .diffc import encode_diffc_image
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings',
            'with_model_defaults', 'inference_record', 'Reconstruction', 'generate_from_caption',
-           'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct', 'comparison_figure', 'save_figure',
-           'package_versions', 'machine_info']
+           'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct', 'psnr_line', 'comparison_figure',
+           'save_figure', 'package_versions', 'machine_info']
 
 # %% ../nbs/08_pipeline.ipynb #ab41a745
 IMAGE_SUFFIXES = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
@@ -190,7 +190,14 @@ def reconstruct(models: ModelSet, caption: str, fitted: FittedImage, settings: S
     return reconstruct_with_side_info(models, caption, fitted, settings, name, progress, monitor)
 
 # %% ../nbs/08_pipeline.ipynb #b3b030ef
-def comparison_figure(rec: Reconstruction, note: str = "") -> Figure:
+def psnr_line(rec: Reconstruction, original_psnr: float | None = None) -> str:
+    "The PSNR, saying at which resolution: the original's (what a file is scored by) and the model's (what the encoder optimised)."
+    size = rec.output.shape[0]
+    if original_psnr is None: return f"PSNR {rec.psnr:.2f} dB at the model's {size}²"
+    w, h = rec.fitted.original_size
+    return f"PSNR {original_psnr:.2f} dB at the original's {w}×{h} ({rec.psnr:.2f} dB at the model's {size}²)"
+
+def comparison_figure(rec: Reconstruction, note: str = "", original_psnr: float | None = None) -> Figure:
     "Original, intermediate images (caption path) or latent and learned conditioning image (side information), and the result."
     panels = [("original", rec.fitted.reference)]
     if rec.side is None: panels += [(label, to_uint8(s.image)) for label, s in rec.stages[:-1]]
@@ -206,7 +213,7 @@ def comparison_figure(rec: Reconstruction, note: str = "") -> Figure:
         ax.imshow(pixels, interpolation="nearest"); ax.set_title(label, fontsize=9); ax.axis("off")
     caption = rec.caption if len(rec.caption) <= 90 else rec.caption[:87] + "…"
     method = "caption only" if rec.method == "caption" else rec.method
-    fig.suptitle(f"{rec.name}: PSNR {rec.psnr:.2f} dB ({method}){' — ' + note if note else ''}\n“{caption}”", fontsize=10)
+    fig.suptitle(f"{rec.name}: {psnr_line(rec, original_psnr)} ({method}){' — ' + note if note else ''}\n“{caption}”", fontsize=10)
     fig.tight_layout()
     return fig
 

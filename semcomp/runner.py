@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .core import ImageLoadError, load_rgb, save_png, atomic_write_bytes
 from .models import ModelSet, load_models
 from .latent import latent_picture
-from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info, inference_record
+from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info, inference_record, psnr_line
 from .codec import Compressed, compress
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
@@ -237,12 +237,12 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
         atomic_write_bytes(out / outputs["sc"], c.data)
         save_png(c.image, out / outputs["recon"])
         note = f"{c.bpp:.4f} bpp" + ("" if models.trained else "; partly untrained models")
-        save_figure(comparison_figure(rec, note=note), out / outputs["figure"])
+        save_figure(comparison_figure(rec, note=note, original_psnr=c.metrics["psnr"]), out / outputs["figure"])
         extra = perceptual_metrics(c.reference, c.image, caption, models.clip, models.trained, lpips_net)
         record = {**image_record(c, job, settings, models, captions, outputs, extra), "process": share.record}
         records, failures = update_results(results_path, models, settings, {job.name: record}, {job.name: None}, log)
         done.append(job.name)
-        log(f"{job.name}: {rec.method}, {len(c.data)} bytes = {c.bpp:.4f} bpp, PSNR {format_metric(c.metrics['psnr'])} dB "
+        log(f"{job.name}: {rec.method}, {len(c.data)} bytes = {c.bpp:.4f} bpp, {psnr_line(rec, c.metrics['psnr'])} "
             f"(MS-SSIM {format_metric(c.metrics['ms_ssim'], '.3f')}), NFE {rec.nfe_encode}+{rec.nfe_backward} encode / {rec.nfe_decode} decode, "
             f"{rec.seconds_encode:.1f} s + {rec.seconds_decode:.1f} s")
     if skipped: log(f"{len(skipped)} image(s) already done, kept ({', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}); --force redoes them")
