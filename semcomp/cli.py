@@ -10,7 +10,7 @@ from pathlib import Path
 from .core import FIT_POLICIES, ImageLoadError, atomic_write_bytes, save_png, load_rgb
 from .models import ConfigError, CheckpointError, MODEL_FILES, CLIP_FILES, PRESETS, load_models
 from .prior import PRIOR_MODES
-from .latent import METHODS, LatentSettings
+from .latent import METHODS, DECODE_MODES, LatentSettings
 from .bitstream import COND_CODERS, CondCodec, FormatError
 from .pipeline import Settings, CaptionError, pick_caption
 from .runner import run_folder, process_share, use_threads
@@ -64,6 +64,7 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--relaxed-passes", type=int, default=lat.relaxed_passes, help="optimized: passes after the first that differentiate the unquantised side information (each still scored by its file)")
     p.add_argument("--diffc-steps", type=int, default=lat.diffc_steps, help="diffc: upsampler steps sent by reverse-channel coding (1 … --upsampler-steps − 1; more: more bytes, closer to the image)")
     p.add_argument("--diffc-bits", type=int, default=lat.diffc_bits, help="diffc: 2^bits candidates per chunk (2–14; time and memory double with each bit)")
+    p.add_argument("--decode", choices=DECODE_MODES, default=lat.decode, help="side information: 'estimate' lets the encoder tell the decoder to stop at the step whose x̂₀ scores the best PSNR (perhaps the final sample); 'sample' always returns the sampler's final image (realism)")
     p.add_argument("--no-size-trials", action="store_true", help="with a target size and the dct coder: only the fitted quality at --lmbda, not also higher qualities with a rate term")
     p.add_argument("--no-checkpoint", action="store_true", help="optimized: keep activations instead of recomputing them (faster, memory grows with the steps)")
     p.add_argument("--reference-epochs", type=int, default=lat.reference_epochs, help="reference: epochs (the seed: 100)")
@@ -84,7 +85,7 @@ def settings_from_args(args) -> Settings:
                                           checkpoint=not args.no_checkpoint, reference_epochs=args.reference_epochs,
                                           reference_steps=args.reference_steps, cond_codec=CondCodec(args.cond_codec, quality),
                                           latent_bits=args.latent_bits, lmbda=args.lmbda, relaxed_passes=args.relaxed_passes,
-                                          diffc_steps=args.diffc_steps, diffc_bits=args.diffc_bits,
+                                          diffc_steps=args.diffc_steps, diffc_bits=args.diffc_bits, decode=args.decode,
                                           size_trials=() if args.no_size_trials else LatentSettings().size_trials))
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,6 +45,7 @@ class DecodeSettings:
     prior_candidates: int = 1
     prior_cond_scale: float = 1.0
     cond_scale: float = 1.0
+    finish: int | None = None        # side path: return the x̂₀ of this evaluation (None: the final sample)
 
     def pipeline_settings(self) -> Settings:
         "The caption path's `Settings` these stand for."
@@ -59,23 +60,27 @@ def transmitted_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, prior_cond_scale=_f16(settings.prior_cond_scale), cond_scale=_f16(settings.cond_scale))
 
 def encode_settings(s: DecodeSettings) -> bytes:
-    "The `settings` payload: flags (bit 0 side path, bit 1 prior), seed, steps, prior steps (0: config), candidates, two float16 scales."
-    flags = (s.path == "side") | (s.prior == "prior") << 1
+    "The `settings` payload: flags (bit 0 side path, bit 1 prior, bit 2 stop early), seed, steps, prior steps (0: config), candidates, two float16 scales[, the evaluation to stop at]."
+    flags = (s.path == "side") | (s.prior == "prior") << 1 | (s.finish is not None) << 2
     return (bytes([flags]) + write_varint(s.seed) + write_varint(s.steps) + write_varint(s.prior_steps or 0)
-            + write_varint(s.prior_candidates) + half(s.prior_cond_scale) + half(s.cond_scale))
+            + write_varint(s.prior_candidates) + half(s.prior_cond_scale) + half(s.cond_scale)
+            + (write_varint(s.finish) if s.finish is not None else b""))
 
 def decode_settings(payload: bytes) -> DecodeSettings:
     "The `DecodeSettings` in a `settings` payload, with every number checked."
     r = Reader(payload, "settings")
     flags = r.byte("flags")
-    if flags > 3: raise FormatError(f"settings: unknown flags {flags:#x}")
+    if flags > 7: raise FormatError(f"settings: unknown flags {flags:#x}")
     seed, steps = r.varint("seed", 2 ** 63 - 1), r.varint("steps", MAX_STEPS)
     prior_steps, candidates = r.varint("prior steps", MAX_STEPS), r.varint("prior candidates", MAX_CANDIDATES)
     prior_scale, scale = r.half("prior guidance scale"), r.half("guidance scale")
+    finish = r.varint("stopping evaluation", MAX_STEPS) if flags & 4 else None
     r.done()
     if steps < 1 or candidates < 1: raise FormatError("settings: steps and prior candidates must be at least 1")
+    if finish is not None and (not flags & 1 or not 1 <= finish < steps):
+        raise FormatError(f"settings: a decoder can stop early only on the side path, at evaluation 1–{steps - 1}; the file says {finish}")
     return DecodeSettings(PATHS[flags & 1], seed, steps, PRIOR_MODES[0] if flags & 2 else "none", prior_steps or None,
-                          candidates, prior_scale, scale)
+                          candidates, prior_scale, scale, finish)
 
 # %% ../nbs/12_codec.ipynb #627d1254
 class WrongModelsError(ValueError):
@@ -113,10 +118,14 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
     if reads_caption(models, path): components["caption"] = encode_caption(caption)
     target = target_size(settings, image.size)
     if target is not None:
-        budget = side_budget(target, len(pack(Bitstream(models.fingerprint(), image.size, settings.fit, components))))
+        early = path == "side" and settings.latent.decode == "estimate" and steps > 1   # room for where the decoder may stop
+        header = {**components, "settings": encode_settings(dataclasses.replace(ds, finish=steps - 1))} if early else components
+        budget = side_budget(target, len(pack(Bitstream(models.fingerprint(), image.size, settings.fit, header))))
         settings = dataclasses.replace(settings, latent=dataclasses.replace(settings.latent, max_side_bytes=budget))
     fitted = fit_image(image, models.output_size, settings.fit)
     rec = reconstruct(models, caption, fitted, settings, name, progress, monitor)
+    if rec.decode_step is not None and rec.decode_step < steps:   # the decoder returns an earlier step's x̂₀
+        components["settings"] = encode_settings(dataclasses.replace(ds, finish=rec.decode_step))
     if rec.side is not None:
         components["cond"] = rec.side.cond_payload
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
@@ -201,6 +210,8 @@ def check_fits(parsed: ParsedFile, models: ModelSet):
     if parsed.caption is None and reads_caption(models, parsed.settings.path): raise FormatError("file: the caption is missing and these models need it")
     if parsed.diffc is not None and parsed.diffc.stop >= parsed.settings.steps:
         raise FormatError(f"diffc: {parsed.diffc.stop} steps sent of only {parsed.settings.steps} upsampler steps")
+    if parsed.diffc is not None and parsed.settings.finish is not None and parsed.settings.finish <= parsed.diffc.stop:
+        raise FormatError(f"settings: a diffc file sending {parsed.diffc.stop} steps cannot stop at evaluation {parsed.settings.finish}")
     if parsed.diffc is not None and max(parsed.diffc.chunks) > 3 * models.output_size ** 2:
         raise FormatError(f"diffc: more chunks than the {models.output_size}² image has values")
     if parsed.residual is not None and parsed.residual.shape[0] != models.output_size:
@@ -227,8 +238,8 @@ def decompress(data: bytes, models: ModelSet, progress: bool = False) -> Decoded
         side = SideInfo(parsed.cond, parsed.latent, stream.components["cond"], stream.components.get("latent", b""),
                         diffc_payload=stream.components.get("diffc", b""))
         text = embed_text(models.clip, parsed.caption).encodings if parsed.caption is not None else None
-        if parsed.diffc is not None: out = decode_diffc_image(models, side, parsed.diffc, ds.steps, ds.seed, text, progress)
-        else: out = decode_side_info(models, side, ds.steps, ds.seed, text)
+        if parsed.diffc is not None: out = decode_diffc_image(models, side, parsed.diffc, ds.steps, ds.seed, text, progress, finish=ds.finish)
+        else: out = decode_side_info(models, side, ds.steps, ds.seed, text, stop=ds.finish)
         output, total = to_uint8(out.image), out.nfe
     if parsed.residual is not None: output = add_residual(output, parsed.residual)
     return Decoded(ds, parsed.caption, geometry, output, restore_original(output, geometry), stages, side, total, time.perf_counter() - start)

@@ -19,7 +19,7 @@ from .upsampler import upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
 from .bitstream import DiffcCode, encode_diffc
-from .latent import LatentSettings, SideInfo, Encoded, last_unet, conditioning_input, transmit
+from .latent import LatentSettings, SideInfo, Encoded, last_unet, conditioning_input, transmit, best_decode_step
 
 # %% auto #0
 __all__ = ['MAX_CHUNK_VALUES', 'posterior', 'candidates', 'arrivals', 'choose', 'DiffcRun', 'diffc_walk', 'encode_diffc_image',
@@ -58,11 +58,15 @@ class DiffcRun:
     candidates: int                  # candidates drawn, all chunks together
 
 def diffc_walk(models, cond01: torch.Tensor, steps: int, seed: int, bits: int, stop: int, *, target01: torch.Tensor | None = None,
-               box: tuple | None = None, code: DiffcCode | None = None, text_encodings=None, progress: bool = False) -> DiffcRun:
+               box: tuple | None = None, code: DiffcCode | None = None, text_encodings=None, progress: bool = False,
+               finish: int | None = None, estimates: list | None = None) -> DiffcRun:
     """The last unet's DDIM from seeded noise, its first `stop` steps sampled from the posterior of the image by reverse-channel
-    coding with 2^`bits` candidates a chunk. Encoder: `target01` (1, 3, s, s) in [0, 1], nothing sent outside `box`; decoder: `code`."""
+    coding with 2^`bits` candidates a chunk. Encoder: `target01` (1, 3, s, s) in [0, 1], nothing sent outside `box`; decoder: `code`.
+    `finish` = k (`stop` < k ≤ `steps`): return the x̂₀ of the k-th evaluation; `estimates` receives the x̂₀ of every deterministic step."""
     if (target01 is None) == (code is None): raise ValueError("give the target (encoder) or the code (decoder)")
     if not 1 <= stop < steps: raise ValueError(f"diffc sends 1 to {steps - 1} of the {steps} upsampler steps, got {stop}")
+    finish = finish or steps
+    if not stop < finish <= steps: raise ValueError(f"a diffc walk that sends {stop} steps can stop at evaluation {stop + 1}–{steps}, got {finish}")
     index, _, size = last_unet(models)
     stage = unet_stage(models.decoder, index, lowres_cond_img=conditioning_input(models, cond01.to(models.device)), text_encodings=text_encodings)
     alphas = stage.alphas_cumprod.detach().double().cpu()
@@ -80,6 +84,8 @@ def diffc_walk(models, cond01: torch.Tensor, steps: int, seed: int, bits: int, s
             a_t = alphas[times[i]]
             xh, eps = predict(stage.denoiser, x, times[i], a_t.to(x.device, torch.float32), stage.objective, stage.clamp_x0)
             if i >= stop:
+                if estimates is not None: estimates.append(xh.detach())
+                if i + 1 == finish: x = xh; break   # at the last step the DDIM update would leave x̂₀ as well
                 x = ddim_step(xh, eps, float(alphas[times[i + 1]]) if i + 1 < steps else 1.0); continue
             c0, ct, sd = posterior(float(a_t), float(alphas[times[i + 1]]))
             mean = (c0 * xh.double() + ct * x.double()).cpu().flatten()
@@ -128,8 +134,15 @@ def encode_diffc_image(models, target_pixels: np.ndarray, settings: LatentSettin
         fwd += run.nfe
     payload, seconds = encode_diffc(run.code), time.perf_counter() - start
     side = dataclasses.replace(side, diffc_payload=payload)
+    finish, scores = None, []
+    if settings.decode == "estimate":   # the deterministic steps' x̂₀ from the encoder's own walk; the file says where to stop
+        estimates = []
+        again = diffc_walk(models, cond01, settings.steps, seed, code.bits, code.stop, code=code, text_encodings=text_encodings, estimates=estimates)
+        fwd += again.nfe
+        k, scores = best_decode_step(target_pixels, estimates, box or (0, 0, size, size), first=code.stop + 1)
+        finish = None if k == settings.steps else k
     start = time.perf_counter()
-    decoded = diffc_walk(models, cond01, settings.steps, seed, code.bits, code.stop, code=code, text_encodings=text_encodings)
+    decoded = diffc_walk(models, cond01, settings.steps, seed, code.bits, code.stop, code=code, text_encodings=text_encodings, finish=finish)
     image, decode_seconds = to_uint8(decoded.image), time.perf_counter() - start
     kl = sum(run.code.kl_bits)
     stats = {"steps_sent": code.stop, "bits": code.bits, "chunks": code.chunks, "kl_bits": [round(b, 2) for b in run.code.kl_bits],
@@ -137,11 +150,12 @@ def encode_diffc_image(models, target_pixels: np.ndarray, settings: LatentSettin
              "candidates": run.candidates}
     search = {} if budget is None else {"diffc_steps_asked": settings.diffc_steps, "diffc_steps": code.stop, "unet_evaluations": fwd}
     return Encoded(side, image, psnr(target_pixels, image, box or (0, 0, size, size)), fwd, 0, seconds, [], decoded.nfe, decode_seconds,
-                   settings.steps, search, stats)
+                   settings.steps, search, stats, decode_step=finish or settings.steps, decode_psnrs=scores)
 
-def decode_diffc_image(models, side: SideInfo, code: DiffcCode, steps: int, seed: int = 0, text_encodings=None, progress: bool = False) -> StageOutput:
-    "The decoder of method 'diffc': the upsampler's image from the conditioning image and the `diffc` code; image in [0, 1]."
+def decode_diffc_image(models, side: SideInfo, code: DiffcCode, steps: int, seed: int = 0, text_encodings=None, progress: bool = False,
+                       finish: int | None = None) -> StageOutput:
+    "The decoder of method 'diffc': the upsampler's image from the conditioning image and the `diffc` code; image in [0, 1] (`finish`: see `diffc_walk`)."
     index, _, _ = last_unet(models)
     run = diffc_walk(models, to_tensor(side.cond, models.device), steps, seed, code.bits, code.stop, code=code, text_encodings=text_encodings,
-                     progress=progress)
+                     progress=progress, finish=finish)
     return StageOutput(run.image, run.nfe, steps, upsampler_noise(models, index, 1, seed))

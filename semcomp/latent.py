@@ -24,14 +24,15 @@ from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode
                                MAX_DIFFC_BITS, MAX_DIFFC_STEPS)
 
 # %% auto #0
-__all__ = ['METHODS', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',
-           'conditioning_input', 'start_noise', 'decode_side_info', 'invert_unet', 'invert_latent', 'transmit',
-           'side_bytes', 'fit_cond_quality', 'fit_side_size', 'Encoded', 'straight_through', 'coded_latent', 'NoFit',
-           'CondParameters', 'optimize_side_info', 'reference_side_info', 'size_trials', 'optimize_to_fit',
+__all__ = ['METHODS', 'DECODE_MODES', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',
+           'conditioning_input', 'start_noise', 'decode_side_info', 'best_decode_step', 'invert_unet', 'invert_latent',
+           'transmit', 'side_bytes', 'fit_cond_quality', 'fit_side_size', 'Encoded', 'straight_through', 'coded_latent',
+           'NoFit', 'CondParameters', 'optimize_side_info', 'reference_side_info', 'size_trials', 'optimize_to_fit',
            'encode_image', 'latent_picture']
 
 # %% ../nbs/10_latent.ipynb #cf921534
 METHODS = ("caption", "inversion", "optimized", "reference", "diffc")   # 'caption': no side information; 'diffc': see `diffc`
+DECODE_MODES = ("estimate", "sample")   # what the decoder returns: the best step's x̂₀ (PSNR), or the final sample
 
 @dataclass
 class SideInfo:
@@ -66,6 +67,8 @@ class LatentSettings:
     size_trials: tuple = ((5, 0.002), (10, 0.004))   # with a budget and the dct coder, also try (quality steps higher, λ): see `size_trials`
     diffc_steps: int = 7             # method 'diffc': upsampler steps sent by reverse-channel coding (1 … steps − 1; more: more bytes, closer)
     diffc_bits: int = 10             # method 'diffc': 2^bits candidates per chunk of KL (see `diffc`)
+    decode: str = "estimate"         # 'estimate': the file says at which step the decoder stops and returns the network's x̂₀,
+                                     # the step whose x̂₀ scores best (the last step's is the sample); 'sample': always the sample
 
     def __post_init__(self):
         if not (self.lmbda >= 0 and math.isfinite(self.lmbda)): raise ValueError(f"lmbda is a rate weight ≥ 0, got {self.lmbda}")
@@ -73,6 +76,7 @@ class LatentSettings:
         if self.max_side_bytes is not None and self.max_side_bytes < 1: raise ValueError(f"max_side_bytes must be at least 1, got {self.max_side_bytes}")
         if not 2 <= self.diffc_bits <= MAX_DIFFC_BITS: raise ValueError(f"diffc_bits must be 2–{MAX_DIFFC_BITS}, got {self.diffc_bits}")
         if not 1 <= self.diffc_steps <= MAX_DIFFC_STEPS: raise ValueError(f"diffc_steps must be 1–{MAX_DIFFC_STEPS}, got {self.diffc_steps}")
+        if self.decode not in DECODE_MODES: raise ValueError(f"decode must be one of {DECODE_MODES}, got {self.decode!r}")
 
     def latent_resolution(self, output_size: int) -> int:
         "The transmitted latent's resolution for an upsampler of `output_size` (0: no latent)."
@@ -106,15 +110,22 @@ def start_noise(models, side: SideInfo, seed: int) -> torch.Tensor:
     if side.latent is None: return upsampler_noise(models, index, 1, seed)
     return expand_latent(side.latent.to(models.device, torch.float32), size)
 
-def decode_side_info(models, side: SideInfo, steps: int, seed: int = 0, text_encodings=None) -> StageOutput:
-    "The decoder: the last unet from the side information alone, with deterministic DDIM; image in [0, 1]."
+def decode_side_info(models, side: SideInfo, steps: int, seed: int = 0, text_encodings=None, stop: int | None = None,
+                     estimates: list | None = None) -> StageOutput:
+    "The decoder: the last unet from the side information alone, with deterministic DDIM; image in [0, 1] (`stop`, `estimates`: see `ddim_sample`)."
     index, _, _ = last_unet(models)
     x_T = start_noise(models, side, seed)
     r = sample_unet(models.decoder, index, x_T, steps, lowres_cond_img=conditioning_input(models, to_tensor(side.cond, models.device)),
-                    text_encodings=text_encodings)
+                    text_encodings=text_encodings, stop=stop, estimates=estimates)
     return StageOutput(((r.x0 + 1) / 2).clamp(0, 1), r.nfe, steps, x_T)
 
 # %% ../nbs/10_latent.ipynb #4ee7c4a3
+def best_decode_step(target_pixels: np.ndarray, estimates: list, box: tuple | None = None, first: int = 1) -> tuple[int, list]:
+    """The evaluation (1-based; `estimates[i]` is the x̂₀ of evaluation `first + i`) whose x̂₀, quantised as the decoder returns
+    it, is closest to `target_pixels` in PSNR over `box` (the earliest of equals: fewer evaluations to decode), and every one's PSNR."""
+    scores = [psnr(target_pixels, to_uint8(((e + 1) / 2).clamp(0, 1)), box) for e in estimates]
+    return first + max(range(len(scores)), key=lambda i: (scores[i], -i)), scores
+
 def invert_unet(models, index: int, image01: torch.Tensor, steps: int, fixed_point_iters: int = 2, *, image_embed=None,
                 text_encodings=None, lowres_cond_img=None, progress: bool | str = False):
     "The x_T from which unet `index` (0-based), with this conditioning and `steps` DDIM steps, reproduces `image01`; and its NFE."
@@ -201,6 +212,8 @@ class Encoded:
     steps: int = 0                   # the decoder's DDIM steps
     size_search: dict = field(default_factory=dict)   # with a size budget: what `fit_side_size` chose and tried
     diffc: dict = field(default_factory=dict)         # method 'diffc': KL and bytes per step, candidates drawn
+    decode_step: int | None = None   # the evaluation whose x̂₀ the decoder returns (None or `steps`: the sample)
+    decode_psnrs: list = field(default_factory=list)  # the PSNR of each candidate step's x̂₀ (decode='estimate')
 
 def straight_through(x: torch.Tensor, coded: torch.Tensor) -> torch.Tensor:
     "`coded` (what the decoder will see of `x`) in the forward pass, exactly; gradients pass straight through to `x`."
@@ -409,11 +422,19 @@ def encode_image(models, target_pixels: np.ndarray, method: str = "optimized", s
             fwd += f
         else: side = transmit(cond, latent, settings)
         steps = settings.steps
+    stop, scores = None, []
+    if settings.decode == "estimate":   # one more decoding run shows every step's x̂₀; the file says where to stop
+        estimates = []
+        with count_calls(models.decoder.unets[index]) as calls: decode_side_info(models, side, steps, seed, text_encodings, estimates=estimates)
+        fwd += calls[0]
+        k, scores = best_decode_step(target_pixels, estimates, box)
+        stop = None if k == steps else k
     seconds = time.perf_counter() - start
     start = time.perf_counter()
-    decoded = decode_side_info(models, side, steps, seed, text_encodings)
+    decoded = decode_side_info(models, side, steps, seed, text_encodings, stop=stop)   # exactly what `decompress` runs
     image, decode_seconds = to_uint8(decoded.image), time.perf_counter() - start
-    return Encoded(side, image, psnr(target_pixels, image, box), fwd, bwd, seconds, history, decoded.nfe, decode_seconds, steps, search)
+    return Encoded(side, image, psnr(target_pixels, image, box), fwd, bwd, seconds, history, decoded.nfe, decode_seconds, steps, search,
+                   decode_step=stop or steps, decode_psnrs=scores)
 
 # %% ../nbs/10_latent.ipynb #9dba615d
 def latent_picture(latent: torch.Tensor | None, size: int) -> np.ndarray:

@@ -132,6 +132,8 @@ class Reconstruction:
     size_search: dict = field(default_factory=dict)   # with a target size: how the conditioning coder's quality was found
     base_psnr: float | None = None   # with a residual layer: the PSNR before it (`psnr` is with it)
     diffc: dict = field(default_factory=dict)   # method 'diffc': KL and bytes of the sent steps, candidates drawn
+    decode_step: int | None = None   # side information: the evaluation whose x̂₀ the decoder returns (the last one: the sample)
+    decode_psnrs: list = field(default_factory=list)   # ... and the PSNR of each step's x̂₀ the encoder compared
 
     @property
     def recon(self) -> np.ndarray:
@@ -180,7 +182,7 @@ def reconstruct_with_side_info(models: ModelSet, caption: str, fitted: FittedIma
                              text.encodings, progress, monitor)
     return Reconstruction(name, caption, fitted, settings.method, [], enc.image, enc.psnr, enc.nfe_forward, enc.nfe_backward,
                           enc.nfe_decode, enc.seconds, enc.seconds_decode, {}, enc.side, text.tokens.dropped[0], enc.size_search,
-                          diffc=enc.diffc)
+                          diffc=enc.diffc, decode_step=enc.decode_step, decode_psnrs=enc.decode_psnrs)
 
 def reconstruct(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image",
                 progress: bool = False, monitor=None) -> Reconstruction:

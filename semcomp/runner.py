@@ -20,8 +20,8 @@ from .codec import Compressed, compress
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
 # %% auto #0
-__all__ = ['RESULTS', 'file_sha256', 'image_record', 'load_results', 'is_complete', 'RunSummary', 'write_results',
-           'update_results', 'ProcessShare', 'process_share', 'use_threads', 'gather', 'run_folder']
+__all__ = ['RESULTS', 'file_sha256', 'decode_record', 'image_record', 'load_results', 'is_complete', 'RunSummary',
+           'write_results', 'update_results', 'ProcessShare', 'process_share', 'use_threads', 'gather', 'run_folder']
 
 # %% ../nbs/13_runner.ipynb #59ab68a9
 def _finite(x: float | None): return x if x is None or math.isfinite(x) else None   # JSON has no inf
@@ -32,6 +32,14 @@ def file_sha256(path: str | Path) -> str:
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
     return h.hexdigest()
+
+def decode_record(rec, settings: Settings) -> dict | None:
+    "Side information: what the decoder returns (the sample, or an earlier step's x̂₀), and the PSNR of every step's x̂₀ the encoder compared."
+    if rec.decode_step is None: return None
+    steps = settings.latent.reference_steps if settings.method == "reference" else settings.latent.steps
+    return {"mode": settings.latent.decode, "stop_at": rec.decode_step, "steps": steps,
+            "returns": "sample" if rec.decode_step == steps else f"x̂₀ of evaluation {rec.decode_step}",
+            "psnr_by_step": [round(p, 3) for p in rec.decode_psnrs] or None}
 
 def image_record(c: Compressed, job: Job, settings: Settings, models: ModelSet, captions: list, outputs: dict,
                  extra_metrics: dict | None = None) -> dict:
@@ -51,7 +59,7 @@ def image_record(c: Compressed, job: Job, settings: Settings, models: ModelSet, 
             "latent_size": None if side is None or side.latent is None else int(side.latent.shape[-1]),
             "cond_size": None if side is None else int(side.cond.shape[0]),
             "cond_codec": None if side is None or side.cond_codec is None else dataclasses.asdict(side.cond_codec),
-            "size_search": rec.size_search or None, "diffc": rec.diffc or None,
+            "size_search": rec.size_search or None, "diffc": rec.diffc or None, "decode": decode_record(rec, settings),
             "original_size": list(rec.fitted.original_size), "fit": rec.fitted.policy, "content_box": list(rec.fitted.content_box),
             "region": list(rec.fitted.geometry.region), "output_size": int(rec.output.shape[0]), "outputs": outputs,
             "seed": settings.seed, "settings": dataclasses.asdict(settings), "inference": inference_record(settings, models), "model": models.description,

@@ -75,17 +75,22 @@ def predict(denoiser: Denoiser, x: torch.Tensor, t: int, alpha_bar: torch.Tensor
 
 def ddim_sample(denoiser: Denoiser, x_T: torch.Tensor, alphas_cumprod: torch.Tensor, steps: int,
                 objective: str = "eps", clamp_x0: Callable | None = None, progress: bool | str = False,
-                checkpoint: bool = False) -> SampleResult:
-    "Deterministic DDIM (η = 0) from `x_T` in `steps` evaluations of `denoiser`."
+                checkpoint: bool = False, stop: int | None = None, estimates: list | None = None) -> SampleResult:
+    """Deterministic DDIM (η = 0) from `x_T` in `steps` evaluations of `denoiser`. `stop` = k < `steps`: return the
+    network's x̂₀ at the k-th evaluation instead (k evaluations); `estimates`: a list that receives every evaluation's x̂₀."""
     alphas = alphas_cumprod.detach().to(device=x_T.device, dtype=torch.float32)
     times = ddim_timesteps(len(alphas), steps)
+    n = len(times) if stop is None else stop
+    if not 1 <= n <= len(times): raise ValueError(f"stop must be 1–{len(times)}, got {stop}")
     def step(x, i):
         x0, eps = predict(denoiser, x, times[i], alphas[times[i]], objective, clamp_x0)
-        return ddim_step(x0, eps, alphas[times[i + 1]] if i + 1 < len(times) else 1.0)
+        return ddim_step(x0, eps, alphas[times[i + 1]] if i + 1 < len(times) else 1.0), x0
     x = x_T.float()
-    for i in tqdm(range(len(times)), desc=progress if isinstance(progress, str) else "DDIM", leave=False, disable=not progress):
-        x = torch.utils.checkpoint.checkpoint(step, x, i, use_reentrant=False) if checkpoint else step(x, i)
-    return SampleResult(x, times, len(times))
+    for i in tqdm(range(n), desc=progress if isinstance(progress, str) else "DDIM", leave=False, disable=not progress):
+        x_next, x0 = torch.utils.checkpoint.checkpoint(step, x, i, use_reentrant=False) if checkpoint else step(x, i)
+        if estimates is not None: estimates.append(x0.detach())
+        x = x0 if i + 1 == n else x_next   # at the last step the two are equal: ᾱ = 1 leaves x̂₀
+    return SampleResult(x, times, n)
 
 # %% ../nbs/03_sampler.ipynb #a76bcf30
 def ddim_invert(denoiser: Denoiser, x0: torch.Tensor, alphas_cumprod: torch.Tensor, steps: int, objective: str = "eps",
@@ -146,11 +151,13 @@ def unet_stage(decoder, index: int, *, image_embed=None, text_encodings=None, lo
                      decoder.dynamic_threshold)
 
 def sample_unet(decoder, index: int, x_T: torch.Tensor, steps: int, *, image_embed=None, text_encodings=None,
-                lowres_cond_img=None, cond_scale: float = 1.0, progress: bool | str = False) -> SampleResult:
-    "DDIM-sample unet `index` (0-based) of a dalle2-pytorch `Decoder` from `x_T`; output in [-1, 1]."
+                lowres_cond_img=None, cond_scale: float = 1.0, progress: bool | str = False, stop: int | None = None,
+                estimates: list | None = None) -> SampleResult:
+    "DDIM-sample unet `index` (0-based) of a dalle2-pytorch `Decoder` from `x_T`; output in [-1, 1] (`stop`, `estimates`: see `ddim_sample`)."
     stage = unet_stage(decoder, index, image_embed=image_embed, text_encodings=text_encodings,
                        lowres_cond_img=lowres_cond_img, cond_scale=cond_scale)
     with torch.no_grad(), count_calls(stage.unet) as calls:
-        result = ddim_sample(stage.denoiser, x_T, stage.alphas_cumprod, steps, stage.objective, stage.clamp_x0, progress)
+        result = ddim_sample(stage.denoiser, x_T, stage.alphas_cumprod, steps, stage.objective, stage.clamp_x0, progress,
+                             stop=stop, estimates=estimates)
     result.nfe = calls[0]
     return result

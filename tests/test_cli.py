@@ -34,8 +34,10 @@ def test_run_on_the_samples_with_the_demo_models(samples):
                     "model_fingerprint", "versions"):
             assert key in rec, key
         assert rec["method"] == "optimized" and rec["seed"] == 0 and rec["settings"]["latent"]["steps"] == 3
-        # inversion: 3 steps × (1 + 2 fixed-point); 3 passes of 3 steps, 2 of them recomputed for the 2 backward passes
-        assert (rec["nfe_encode"], rec["nfe_backward"], rec["nfe_decode"]) == (9 + 9 + 6, 6, 3)
+        # inversion: 3 steps × (1 + 2 fixed-point); 3 passes of 3 steps, 2 of them recomputed for the 2 backward passes;
+        # one decoding run that shows every step's x̂₀; the decoder stops at the step the encoder chose
+        assert (rec["nfe_encode"], rec["nfe_backward"]) == (9 + 9 + 6 + 3, 6)
+        assert rec["nfe_decode"] == rec["decode"]["stop_at"] <= 3 and len(rec["decode"]["psnr_by_step"]) == 3
         assert "demo" in rec["model"] and rec["versions"]["torch"] == torch.__version__
         out = samples / "result"
         for kind in ("figure", "latent", "cond"):
