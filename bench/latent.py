@@ -86,7 +86,8 @@ def main(argv=None) -> int:
     # the largest number of passes whose total cost stays within 1/20 of the reference's (same formula as `curve`)
     inv = settings.steps * (1 + settings.inversion_iters)
     per_image_budget = ref_total / len(targets) / 20
-    passes = max(1, int((per_image_budget - inv - settings.steps) // (3 * settings.steps)) + 1)
+    estimate = settings.steps if settings.decode == "estimate" else 0   # the decoding run that shows every step's x̂₀
+    passes = max(1, int((per_image_budget - inv - settings.steps - estimate) // (3 * settings.steps)) + 1)
     budget = dataclasses.replace(settings, iterations=passes)
     methods["optimized@1/20"] = run("optimized@1/20", budget)
     ours, small = methods["optimized"], methods["optimized@1/20"]
