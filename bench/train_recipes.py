@@ -7,6 +7,8 @@ the corpus' training photos on one CPU thread, then scored on the held-out photo
 DDIM steps from seeded noise, from the 16² coded thumbnail (semcomp.train.upsampler_psnr), beside bicubic and Lanczos.
 --jobs N runs N recipes at once (one thread each). Per-run records go to ~/.cache/semcomp/recipes/NAME.json (a run
 already recorded there with the same settings is not repeated); all of them are merged into result/train_recipes.json.
+The v-objective recipes were measured under dalle2-pytorch 1.15.6; 1.1.0, whose networks semcomp now runs, has no v
+objective, so they are skipped and their earlier records kept.
 """
 import argparse, dataclasses, json, os, subprocess, sys, time
 from pathlib import Path
@@ -60,7 +62,11 @@ def main(argv=None) -> int:
     if args.worker:
         run_one(args.worker, recipes[args.worker][1], args.steps, work); return 0
     fetch_photos()   # once, before the workers start
-    names = args.only or list(recipes)
+    runnable = {n for n, (_, f) in recipes.items() if f.get("objective", "x0") in ("eps", "x0")}
+    names = []
+    for n in args.only or list(recipes):
+        if n in runnable: names.append(n)
+        else: print(f"{n}: skipped (dalle2-pytorch 1.1.0 has no v objective; its 1.15.6 record is kept)")
     todo = [n for n in names if not (work / f"{n}.json").exists()
             or json.loads((work / f"{n}.json").read_text())["settings"] != json.loads(json.dumps(dataclasses.asdict(settings_for(recipes[n][1], args.steps))))]
     env = dict(os.environ, OMP_NUM_THREADS="1")
@@ -70,14 +76,17 @@ def main(argv=None) -> int:
         print(f"training {name} …", flush=True)
         running.append(subprocess.Popen([sys.executable, __file__, "--worker", name, "--steps", str(args.steps)], env=env))
     for q in running: q.wait()
+    out = Path(args.out)
+    earlier = {r["name"]: r for r in json.loads((out / "train_recipes.json").read_text())["runs"]} if (out / "train_recipes.json").exists() else {}
     runs = []
     for name in recipes:
-        if (work / f"{name}.json").exists():
+        if name not in runnable and name in earlier: runs.append(earlier[name])   # measured under 1.15.6, kept as it was
+        elif (work / f"{name}.json").exists():
             rec = json.loads((work / f"{name}.json").read_text()); rec["label"] = recipes[name][0]; runs.append(rec)
     _, held = split_photos(fetch_photos(progress=False))
     doc = {"what": "short training runs of the demo upsampler, scored on held-out photos (10 DDIM steps from seeded noise, 16² coded thumbnail → 64²)",
            "steps": args.steps, "held_out": sorted(held), "machine": machine_info(), "versions": package_versions(), "runs": runs}
-    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / "train_recipes.json", (json.dumps(doc, indent=1) + "\n").encode())
     for r in sorted(runs, key=lambda r: -r["psnr"]): print(f"{r['label']:34s} {r['psnr']:6.2f} dB  ({r['seconds'] / r['steps']:.2f} s/step)")
     print(f"bicubic {runs[0]['bicubic']:.2f} dB, Lanczos {runs[0]['lanczos']:.2f} dB; wrote {out / 'train_recipes.json'}")

@@ -17,7 +17,7 @@ from .models import ModelSet
 from .embedding import embed_text
 from .prior import PRIOR_MODES
 from .latent import SideInfo, decode_side_info, last_unet
-from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption, with_model_defaults
+from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption, with_model_defaults, decoder_steps
 from .bitstream import (Bitstream, FormatError, Reader, pack, unpack, component_bits, write_varint, half,
                                encode_caption, decode_caption, decode_cond, decode_latent, encode_residual, decode_residual, add_residual,
                                DiffcCode, decode_diffc)
@@ -111,7 +111,7 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
     if not isinstance(image, Image.Image): image = load_rgb(image)
     settings = transmitted_settings(with_model_defaults(settings or Settings(), models))
     path = "caption" if settings.method == "caption" else "side"
-    steps = settings.steps if path == "caption" else (settings.latent.reference_steps if settings.method == "reference" else settings.latent.steps)
+    steps = decoder_steps(settings)
     ds = DecodeSettings(path, settings.seed, steps, settings.prior, settings.prior_steps, settings.prior_candidates,
                         settings.prior_cond_scale, settings.cond_scale)
     components = {"settings": encode_settings(ds)}

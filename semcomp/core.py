@@ -180,7 +180,11 @@ def to_uint8(image: torch.Tensor) -> np.ndarray:
 
 # %% ../nbs/00_core.ipynb #e8b769fc
 def current_umask() -> int:
-    "The process's file-creation mask (read by setting it and setting it back)."
+    "The process's file-creation mask: read from /proc on Linux; elsewhere by setting it and setting it back (not thread-safe)."
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"): return int(line.split()[1], 8)
+    except OSError: pass
     mask = os.umask(0o022); os.umask(mask)
     return mask
 

@@ -26,7 +26,7 @@ from .diffc import encode_diffc_image
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings',
-           'with_model_defaults', 'inference_record', 'Reconstruction', 'generate_from_caption',
+           'with_model_defaults', 'decoder_steps', 'inference_record', 'Reconstruction', 'generate_from_caption',
            'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct', 'psnr_line', 'comparison_figure',
            'save_figure', 'package_versions', 'machine_info']
 
@@ -103,6 +103,11 @@ INFERENCE_FIELDS = ("cond_scale", "prior_cond_scale", "prior_candidates")
 def with_model_defaults(settings: Settings, models: ModelSet) -> Settings:
     "`settings` with the guidance scales and prior candidates it leaves open (`None`) set to what `models` are published with."
     return dataclasses.replace(settings, **{k: models.inference[k] for k in INFERENCE_FIELDS if getattr(settings, k) is None})
+
+def decoder_steps(settings: Settings) -> int:
+    "The DDIM steps the decoder runs: every unet's on the caption path; the last upsampler's with side information."
+    if settings.method == "caption": return settings.steps
+    return settings.latent.reference_steps if settings.method == "reference" else settings.latent.steps
 
 def inference_record(settings: Settings, models: ModelSet) -> dict:
     "The guidance scales and prior candidates a run used, and where each came from ('given' or the models' source)."

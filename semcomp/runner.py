@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .core import ImageLoadError, load_rgb, save_png, atomic_write_bytes
 from .models import ModelSet, load_models
 from .latent import latent_picture
-from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info, inference_record, psnr_line
+from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info, inference_record, psnr_line, decoder_steps
 from .codec import Compressed, compress
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
@@ -36,7 +36,7 @@ def file_sha256(path: str | Path) -> str:
 def decode_record(rec, settings: Settings) -> dict | None:
     "Side information: what the decoder returns (the sample, or an earlier step's x̂₀), and the PSNR of every step's x̂₀ the encoder compared."
     if rec.decode_step is None: return None
-    steps = settings.latent.reference_steps if settings.method == "reference" else settings.latent.steps
+    steps = decoder_steps(settings)
     return {"mode": settings.latent.decode, "stop_at": rec.decode_step, "steps": steps,
             "returns": "sample" if rec.decode_step == steps else f"x̂₀ of evaluation {rec.decode_step}",
             "psnr_by_step": [round(p, 3) for p in rec.decode_psnrs] or None}
