@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     _, held = split_photos(fetch_photos())
     why = {e["name"]: e["why"] for e in load_manifest()}
     targets = {name: fit_image(Image.fromarray(px), 64, "crop").pixels for name, px in held.items()}
-    settings = Settings(latent=LatentSettings(iterations=args.iterations))
+    settings = Settings(method="optimized", latent=LatentSettings(iterations=args.iterations))
     out = Path(args.out)
     previous = json.loads((out / "bench_demo.json").read_text()) if (out / "bench_demo.json").exists() else {}
     same = previous.get("held_out") == list(targets) and previous.get("settings") == json.loads(json.dumps(dataclasses.asdict(settings)))

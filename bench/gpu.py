@@ -147,7 +147,7 @@ def run(models: ModelSet, steps: list[int], iterations: int, upsampler_steps: in
         _, nfe, _ = m["result"]
         rows[f"caption path, {n} steps"] = {"seconds": round(m["seconds"], 3), "nfe": int(sum(nfe.values())), "nfe_per_stage": nfe,
                                             "peak_memory_mib": m["peak_memory_mib"]}
-    settings = Settings(latent=LatentSettings(iterations=iterations, steps=upsampler_steps))
+    settings = Settings(method="optimized", latent=LatentSettings(iterations=iterations, steps=upsampler_steps))
     m = measure(models, lambda: compress(models, image, CAPTION, settings, "rocket"))
     c = m["result"]
     rows["side-information encoder (optimized, checkpointing)"] = {

@@ -89,7 +89,7 @@ def main(argv=None) -> int:
             if unknown: p.error(f"no points labelled {sorted(unknown)}; the labels are {[pt.label for pt in POINTS]}")
             points = [pt for pt in POINTS if not args.points or pt.label in args.points]
             doc = evaluate(demo_model_set(), tmp / "images", tmp / "texts", args.out, points,
-                           Settings(latent=LatentSettings(iterations=args.iterations)))
+                           Settings(method="optimized", latent=LatentSettings(iterations=args.iterations)))
     print(f"{len(doc['images'])} photos:", ", ".join(doc["images"]))
     for name, curve in doc["curves"].items():
         print(f"{name:22s} " + ", ".join(f"{b:.3f} bpp {q:.2f} dB" for b, q in zip(curve["bpp"], curve["psnr"])))

@@ -38,7 +38,7 @@ def main(argv=None) -> int:
         target = Image.fromarray(fit_image(Image.fromarray(held[name]), 64, "crop").pixels)
         for label, lat in runs:
             start = time.perf_counter()
-            c = compress(models, target, why[name], Settings(latent=lat))
+            c = compress(models, target, why[name], Settings(method="optimized", latent=lat))
             seconds = time.perf_counter() - start
             assert (decompress(c.data, models).image == c.image).all(), (name, label)
             parts = {k: v // 8 for k, v in component_bits(unpack(c.data)).items()}

@@ -16,9 +16,10 @@ from .pipeline import Settings, CaptionError, pick_caption
 from .runner import run_folder, process_share, use_threads
 from .metrics import format_metric
 from .codec import compress, decompress, WrongModelsError
+from .modes import structure_line
 
 # %% auto #0
-__all__ = ['settings_from_args', 'build_parser', 'main']
+__all__ = ['STRUCTURE_OPTIONS', 'settings_from_args', 'build_parser', 'main']
 
 # %% ../nbs/16_cli.ipynb #65a2546c
 def _model_options(p: argparse.ArgumentParser):
@@ -34,12 +35,24 @@ def _model_options(p: argparse.ArgumentParser):
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="torch threads for this process (default: torch's, or this process's share of the cores when a launcher started several on this machine and OMP_NUM_THREADS is not set)")
 
+STRUCTURE_OPTIONS = {"upsampler_steps": "--upsampler-steps", "latent_size": "--latent-size", "latent_bits": "--latent-bits",
+                     "cond_size": "--cond-size", "cond_codec": "--cond-codec", "cond_quality": "--cond-quality", "lmbda": "--lmbda",
+                     "relaxed_passes": "--relaxed-passes", "residual": "--residual", "diffc_steps": "--diffc-steps", "iterations": "--iterations"}
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    "Shows defaults, except the `None` of options whose help says what they default to."
+    def _get_help_string(self, action): return action.help if action.default is None else super()._get_help_string(action)
+
 def _coding_options(p: argparse.ArgumentParser):
     d, lat = Settings(), LatentSettings()
     p.add_argument("--seed", type=int, default=d.seed, help="seed of every noise draw (decoding is deterministic given it)")
-    p.add_argument("--method", choices=METHODS, default=d.method,
-                   help="caption: the caption alone; inversion: + the original's low-res image and its inverted latent; "
-                        "optimized: + end-to-end optimisation of the conditioning image and latent (semcomp's encoder); reference: the seed's algorithm")
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help="auto (the default, unless a structure option below is given: then optimized): the codec picks the structure for the "
+                        "target rate from its table; caption: the caption alone; inversion: + the original's low-res image and its inverted latent; "
+                        "optimized: + end-to-end optimisation of the conditioning image and latent (semcomp's encoder); reference: the seed's "
+                        "algorithm; diffc: + upsampler steps by reverse-channel coding; transform: the transform coder alone, no model")
+    p.add_argument("--structures", type=Path, default=None, help="auto: the structure table (default: MODELS/structures.json if it exists, else the built-in one, measured on the demo models)")
+    p.add_argument("--trials", type=int, default=d.trials, help="auto: structures with network evaluations to try (the transform coder alone is always tried as well)")
     p.add_argument("--fit", choices=FIT_POLICIES, default=d.fit, help="make images square by edge-padding (scored on real pixels only) or centre-cropping")
     p.add_argument("--steps", type=int, default=d.steps, help="caption path: DDIM steps of the decoder and of each upsampler")
     p.add_argument("--prior", choices=PRIOR_MODES, default=d.prior, help="'none' feeds the text embedding to the decoder directly")
@@ -47,22 +60,23 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--prior-candidates", type=int, default=d.prior_candidates, help="prior samples per caption; the closest to the caption is kept (default: the models' published setting, 2)")
     p.add_argument("--prior-cond-scale", type=float, default=d.prior_cond_scale, help="classifier-free guidance scale of the prior (default: the models' published setting, 1)")
     p.add_argument("--cond-scale", type=float, default=d.cond_scale, help="classifier-free guidance scale of the 64² decoder; upsamplers are unguided (default: the models' published setting: 1.7 for LAION's, 1 for the presets)")
-    p.add_argument("--upsampler-steps", type=int, default=lat.steps, help="side information: DDIM steps of the upsampler (encoder and decoder)")
+    p.add_argument("--upsampler-steps", type=int, default=None, help=f"side information: DDIM steps of the upsampler (encoder and decoder; default {lat.steps})")
     p.add_argument("--latent-size", type=int, default=None, help="side information: resolution of the transmitted latent (default: a quarter of the output's; 0: none)")
-    p.add_argument("--latent-bits", type=int, default=lat.latent_bits, help="side information: bits per latent value before entropy coding (2–8)")
+    p.add_argument("--latent-bits", type=int, default=None, help=f"side information: bits per latent value before entropy coding (2–8; default {lat.latent_bits})")
     p.add_argument("--cond-size", type=int, default=None, help="side information: resolution of the conditioning image (default: the upsampler's input size)")
-    p.add_argument("--cond-codec", choices=list(COND_CODERS), default=lat.cond_codec.format, help="side information: coder of the conditioning image")
+    p.add_argument("--cond-codec", choices=list(COND_CODERS), default=None, help=f"side information: coder of the conditioning image (default {lat.cond_codec.format})")
     p.add_argument("--cond-quality", type=int, default=None, help=f"its quality: bits per channel for dpcm (default {lat.cond_codec.quality}), 0–100 for webp/avif, 1–100 for dct (default 50)")
     p.add_argument("--inversion-iters", type=int, default=lat.inversion_iters, help="fixed-point iterations per DDIM inversion step (0: plain inversion)")
-    p.add_argument("--iterations", type=int, default=lat.iterations, help="optimized: passes through the sampler (the optimisation budget)")
+    p.add_argument("--iterations", type=int, default=None, help=f"optimized: passes through the sampler (the optimisation budget; default {lat.iterations})")
     p.add_argument("--lr", type=float, default=lat.lr, help="optimized: Adam step size on the conditioning image")
     p.add_argument("--fixed-latent", action="store_true", help="optimized: keep the inverted latent; optimise only the conditioning image")
     p.add_argument("--target-psnr", type=float, default=None, help="optimized: stop once the decoded image reaches this PSNR (dB)")
-    p.add_argument("--target-bytes", type=int, default=None, help="side information: the .sc file must fit this many bytes (the conditioning coder's quality is searched; with dct also λ, see --no-size-trials)")
-    p.add_argument("--target-bpp", type=float, default=None, help="side information: ... or this many bits per pixel of the original image")
-    p.add_argument("--lmbda", type=float, default=lat.lmbda, help="optimized: rate weight λ; the encoder minimises MSE + λ · bits / pixels (rate of a dct conditioning image and of the latent)")
-    p.add_argument("--relaxed-passes", type=int, default=lat.relaxed_passes, help="optimized: passes after the first that differentiate the unquantised side information (each still scored by its file)")
-    p.add_argument("--diffc-steps", type=int, default=lat.diffc_steps, help="diffc: upsampler steps sent by reverse-channel coding (1 … --upsampler-steps − 1; more: more bytes, closer to the image)")
+    p.add_argument("--target-bytes", type=int, default=None, help="the .sc file must fit this many bytes (auto: the rate the structure is chosen for, default the table's; "
+                                                                 "a fixed structure searches its coder's quality, with dct also λ, see --no-size-trials)")
+    p.add_argument("--target-bpp", type=float, default=None, help="... or this many bits per pixel of the original image")
+    p.add_argument("--lmbda", type=float, default=None, help=f"optimized: rate weight λ; the encoder minimises MSE + λ · bits / pixels (rate of a dct conditioning image and of the latent; default {lat.lmbda})")
+    p.add_argument("--relaxed-passes", type=int, default=None, help=f"optimized: passes after the first that differentiate the unquantised side information (each still scored by its file; default {lat.relaxed_passes})")
+    p.add_argument("--diffc-steps", type=int, default=None, help=f"diffc: upsampler steps sent by reverse-channel coding (1 … --upsampler-steps − 1; more: more bytes, closer to the image; default {lat.diffc_steps})")
     p.add_argument("--diffc-bits", type=int, default=lat.diffc_bits, help="diffc: 2^bits candidates per chunk (2–14; time and memory double with each bit)")
     p.add_argument("--decode", choices=DECODE_MODES, default=lat.decode, help="side information: 'estimate' lets the encoder tell the decoder to stop at the step whose x̂₀ scores the best PSNR (perhaps the final sample); 'sample' always returns the sampler's final image (realism)")
     p.add_argument("--no-size-trials", action="store_true", help="with a target size and the dct coder: only the fitted quality at --lmbda, not also higher qualities with a rate term")
@@ -70,29 +84,39 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--reference-epochs", type=int, default=lat.reference_epochs, help="reference: epochs (the seed: 100)")
     p.add_argument("--reference-steps", type=int, default=lat.reference_steps, help="reference: DDIM steps per epoch and of its inversion (the seed: 100)")
     p.add_argument("--caption-line", type=int, default=1, help="which caption of a multi-line caption file to use (1 = first)")
-    p.add_argument("--residual", type=int, default=None, metavar="Q", help="a residual layer: the difference between the image and what the rest of the file decodes to, dct-coded at quality Q (1–100) and added back by the decoder")
+    p.add_argument("--residual", type=int, default=None, metavar="Q", help="a residual layer: the difference between the image and what the rest of the file decodes to, dct-coded at quality Q (1–100; with a target size the highest that fits, at most Q) and added back by the decoder")
 
 def settings_from_args(args) -> Settings:
-    "The `Settings` the coding options describe."
+    "The `Settings` the coding options describe: method 'auto' unless a structure option (`STRUCTURE_OPTIONS`) fixes the structure."
     if args.caption_line < 1: raise ValueError("--caption-line counts from 1")
-    quality = args.cond_quality if args.cond_quality is not None else (LatentSettings().cond_codec.quality if args.cond_codec == "dpcm" else 50)
+    given = [flag for dest, flag in STRUCTURE_OPTIONS.items() if getattr(args, dest) is not None]
+    method = args.method or ("optimized" if given else "auto")
+    if method == "auto" and given:
+        raise ValueError(f"{', '.join(given)}: --method auto chooses the structure from its table; give --method optimized (or another method) to fix it yourself")
+    lat = LatentSettings()
+    def given_or(dest, default): return default if getattr(args, dest) is None else getattr(args, dest)
+    coder = given_or("cond_codec", "dct" if method == "transform" else lat.cond_codec.format)   # the transform coder: dct unless told
+    quality = args.cond_quality if args.cond_quality is not None else (lat.cond_codec.quality if coder == "dpcm" else 50)
+    table = args.structures if args.structures is not None else (args.models / "structures.json" if (args.models / "structures.json").is_file() else None)
     return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, residual=args.residual, prior=args.prior, prior_steps=args.prior_steps,
                     prior_candidates=args.prior_candidates, prior_cond_scale=args.prior_cond_scale,
-                    cond_scale=args.cond_scale, fit=args.fit, caption_index=args.caption_line - 1, method=args.method,
-                    latent=LatentSettings(steps=args.upsampler_steps, latent_size=args.latent_size, cond_size=args.cond_size,
-                                          inversion_iters=args.inversion_iters, iterations=args.iterations, lr=args.lr,
+                    cond_scale=args.cond_scale, fit=args.fit, caption_index=args.caption_line - 1, method=method,
+                    structures=None if table is None else str(table), trials=args.trials,
+                    latent=LatentSettings(steps=given_or("upsampler_steps", lat.steps), latent_size=args.latent_size, cond_size=args.cond_size,
+                                          inversion_iters=args.inversion_iters, iterations=given_or("iterations", lat.iterations), lr=args.lr,
                                           optimize_latent=not args.fixed_latent, target_psnr=args.target_psnr,
                                           checkpoint=not args.no_checkpoint, reference_epochs=args.reference_epochs,
-                                          reference_steps=args.reference_steps, cond_codec=CondCodec(args.cond_codec, quality),
-                                          latent_bits=args.latent_bits, lmbda=args.lmbda, relaxed_passes=args.relaxed_passes,
-                                          diffc_steps=args.diffc_steps, diffc_bits=args.diffc_bits, decode=args.decode,
-                                          size_trials=() if args.no_size_trials else LatentSettings().size_trials))
+                                          reference_steps=args.reference_steps, cond_codec=CondCodec(coder, quality),
+                                          latent_bits=given_or("latent_bits", lat.latent_bits), lmbda=given_or("lmbda", lat.lmbda),
+                                          relaxed_passes=given_or("relaxed_passes", lat.relaxed_passes),
+                                          diffc_steps=given_or("diffc_steps", lat.diffc_steps), diffc_bits=args.diffc_bits, decode=args.decode,
+                                          size_trials=() if args.no_size_trials else lat.size_trials))
 
 def build_parser() -> argparse.ArgumentParser:
     "The `semcomp` argument parser."
     p = argparse.ArgumentParser(prog="semcomp", description="Semantic image compression with DALL·E 2 (LAION dalle2-pytorch models).")
     sub = p.add_subparsers(dest="command", required=True)
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = _Help
     run = sub.add_parser("run", formatter_class=fmt, help="compress every image in a folder with its caption",
         description="Compress every image in --images with its caption in --texts (matched by file stem); write <stem>.sc, "
                     "<stem>_recon.png (the decoded image), <stem>_figure.png and results.json to --out. Images whose results are "
@@ -155,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             atomic_write_bytes(args.output, c.data)
             if args.recon: save_png(c.image, args.recon)
             print(f"wrote {args.output}: {len(c.data)} bytes = {c.bpp:.4f} bpp; decodes to PSNR {format_metric(c.metrics['psnr'])} dB, "
-                  f"MS-SSIM {format_metric(c.metrics['ms_ssim'], '.4f')} ({', '.join(f'{k} {v // 8} B' for k, v in c.bits.items())})")
+                  f"MS-SSIM {format_metric(c.metrics['ms_ssim'], '.4f')} ({', '.join(f'{k} {v // 8} B' for k, v in c.bits.items())})"
+                  + (f"; structure: {structure_line(c.structure)}" if c.structure else ""))
             return 0
         if args.command == "eval":
             from semcomp.evaluation import evaluate, replot

@@ -25,19 +25,20 @@ from .diffc import decode_diffc_image
 from .metrics import image_metrics, psnr
 
 # %% auto #0
-__all__ = ['PATHS', 'MAX_STEPS', 'MAX_CANDIDATES', 'DecodeSettings', 'transmitted_settings', 'encode_settings', 'decode_settings',
-           'WrongModelsError', 'reads_caption', 'Compressed', 'compress', 'with_residual', 'target_size', 'side_budget',
+__all__ = ['PATHS', 'MAX_STEPS', 'MAX_CANDIDATES', 'SIDE', 'PRIOR', 'FINISH', 'IMAGE', 'SHORT', 'DecodeSettings',
+           'transmitted_settings', 'encode_settings', 'decode_settings', 'WrongModelsError', 'reads_caption',
+           'Compressed', 'file_path', 'compress', 'highest_quality', 'with_residual', 'target_size', 'side_budget',
            'Decoded', 'ParsedFile', 'parse_file', 'check_fits', 'decompress']
 
 # %% ../nbs/12_codec.ipynb #07e56705
-PATHS = ("caption", "side")
+PATHS = ("caption", "side", "image")
 MAX_STEPS = 10_000
 MAX_CANDIDATES = 64
 
 @dataclass(frozen=True)
 class DecodeSettings:
     "What the decoder reads from a file's `settings` component."
-    path: str                        # 'caption' or 'side'
+    path: str                        # 'caption', 'side' (side information drives the last upsampler) or 'image' (the transform coder alone)
     seed: int
     steps: int                       # DDIM steps: of every unet (caption path) or of the last upsampler (side path)
     prior: str = "prior"
@@ -59,36 +60,48 @@ def transmitted_settings(settings: Settings) -> Settings:
     "`settings` with the guidance scales rounded to the float16 values the file stores."
     return dataclasses.replace(settings, prior_cond_scale=_f16(settings.prior_cond_scale), cond_scale=_f16(settings.cond_scale))
 
+SIDE, PRIOR, FINISH, IMAGE, SHORT = 1, 2, 4, 8, 16    # the flag bits
+
 def encode_settings(s: DecodeSettings) -> bytes:
-    "The `settings` payload: flags (bit 0 side path, bit 1 prior, bit 2 stop early), seed, steps, prior steps (0: config), candidates, two float16 scales[, the evaluation to stop at]."
-    flags = (s.path == "side") | (s.prior == "prior") << 1 | (s.finish is not None) << 2
-    return (bytes([flags]) + write_varint(s.seed) + write_varint(s.steps) + write_varint(s.prior_steps or 0)
-            + write_varint(s.prior_candidates) + half(s.prior_cond_scale) + half(s.cond_scale)
+    """The `settings` payload, a flags byte and what its path needs. Caption path: seed, steps, prior steps (0: config),
+    candidates, two float16 scales (flag `PRIOR`: the prior runs). Side path (flags `SIDE | SHORT`): seed, steps[, the
+    evaluation to stop at (flag `FINISH`)]. Image path (flag `IMAGE`): nothing more."""
+    if s.path == "image": return bytes([IMAGE])
+    if s.path == "side":
+        return (bytes([SIDE | SHORT | (s.finish is not None) * FINISH]) + write_varint(s.seed) + write_varint(s.steps)
+                + (write_varint(s.finish) if s.finish is not None else b""))
+    return (bytes([(s.prior == "prior") * PRIOR | (s.finish is not None) * FINISH]) + write_varint(s.seed) + write_varint(s.steps)
+            + write_varint(s.prior_steps or 0) + write_varint(s.prior_candidates) + half(s.prior_cond_scale) + half(s.cond_scale)
             + (write_varint(s.finish) if s.finish is not None else b""))
 
 def decode_settings(payload: bytes) -> DecodeSettings:
-    "The `DecodeSettings` in a `settings` payload, with every number checked."
+    "The `DecodeSettings` in a `settings` payload (also the long side-path form semcomp wrote before the short one), with every number checked."
     r = Reader(payload, "settings")
     flags = r.byte("flags")
-    if flags > 7: raise FormatError(f"settings: unknown flags {flags:#x}")
+    if flags not in (IMAGE, SIDE | SHORT, SIDE | SHORT | FINISH) and flags > 7: raise FormatError(f"settings: unknown flags {flags:#x}")
+    if flags == IMAGE:
+        r.done(); return DecodeSettings("image", 0, 1)
     seed, steps = r.varint("seed", 2 ** 63 - 1), r.varint("steps", MAX_STEPS)
-    prior_steps, candidates = r.varint("prior steps", MAX_STEPS), r.varint("prior candidates", MAX_CANDIDATES)
-    prior_scale, scale = r.half("prior guidance scale"), r.half("guidance scale")
-    finish = r.varint("stopping evaluation", MAX_STEPS) if flags & 4 else None
+    if flags & SHORT: prior_steps, candidates, prior_scale, scale = 0, 1, 1.0, 1.0
+    else:
+        prior_steps, candidates = r.varint("prior steps", MAX_STEPS), r.varint("prior candidates", MAX_CANDIDATES)
+        prior_scale, scale = r.half("prior guidance scale"), r.half("guidance scale")
+    finish = r.varint("stopping evaluation", MAX_STEPS) if flags & FINISH else None
     r.done()
     if steps < 1 or candidates < 1: raise FormatError("settings: steps and prior candidates must be at least 1")
-    if finish is not None and (not flags & 1 or not 1 <= finish < steps):
+    if finish is not None and (not flags & SIDE or not 1 <= finish < steps):
         raise FormatError(f"settings: a decoder can stop early only on the side path, at evaluation 1–{steps - 1}; the file says {finish}")
-    return DecodeSettings(PATHS[flags & 1], seed, steps, PRIOR_MODES[0] if flags & 2 else "none", prior_steps or None,
-                          candidates, prior_scale, scale, finish)
+    prior = "prior" if flags & (PRIOR | SHORT) else "none"     # the short form leaves the prior fields at their defaults
+    return DecodeSettings(PATHS[flags & SIDE], seed, steps, prior, prior_steps or None, candidates, prior_scale, scale, finish)
 
 # %% ../nbs/12_codec.ipynb #627d1254
 class WrongModelsError(ValueError):
     "A `.sc` file was made for other models than the ones given to decode it."
 
 def reads_caption(models: ModelSet, path: str) -> bool:
-    "Whether decoding by `path` needs the caption: always for the caption path; for side information only if the last upsampler is conditioned on text."
+    "Whether decoding by `path` needs the caption: always for the caption path, never for the image path; for side information only if the last upsampler is conditioned on text."
     if path == "caption": return True
+    if path == "image": return False
     index, _, _ = last_unet(models)
     return bool(getattr(models.decoder.unets[index], "cond_on_text_encodings", False))
 
@@ -101,23 +114,36 @@ class Compressed:
     image: np.ndarray                # the decoded image at the original's scale (what `decompress` returns)
     reference: np.ndarray            # the part of the original the file describes
     metrics: dict                    # `image_metrics(reference, image)`
+    settings: Settings | None = None # the settings that made the file (with method 'auto': those of the structure that won)
+    structure: dict = field(default_factory=dict)   # method 'auto': which structure won, what was tried and what it cost (see `modes`)
 
     @property
     def bpp(self) -> float: return 8 * len(self.data) / (self.reference.shape[0] * self.reference.shape[1])
 
+def file_path(method: str) -> str:
+    "The decoder's path for an encoder `method`."
+    return {"caption": "caption", "transform": "image"}.get(method, "side")
+
 def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, settings: Settings | None = None,
              name: str = "image", progress: bool = False, monitor=None) -> Compressed:
-    "Encode `image` (a PIL image or a path) with `caption` into a `.sc` file by `settings.method`; `monitor(pass, passes, psnr)` follows the encoder."
+    """Encode `image` (a PIL image or a path) with `caption` into a `.sc` file by `settings.method` — with `'auto'` (the
+    default) by the structure the mode decision of chapter `modes` picks for the target rate; `monitor(pass, passes, psnr)`
+    follows the encoder."""
     if not isinstance(image, Image.Image): image = load_rgb(image)
-    settings = transmitted_settings(with_model_defaults(settings or Settings(), models))
-    path = "caption" if settings.method == "caption" else "side"
+    settings = settings or Settings()
+    if settings.method == "auto":
+        from .modes import compress_auto          # it calls this function once for each structure it tries
+        return compress_auto(models, image, caption, settings, name, progress, monitor)
+    settings = transmitted_settings(with_model_defaults(settings, models))
+    path = file_path(settings.method)
     steps = decoder_steps(settings)
-    ds = DecodeSettings(path, settings.seed, steps, settings.prior, settings.prior_steps, settings.prior_candidates,
-                        settings.prior_cond_scale, settings.cond_scale)
+    ds = {"caption": DecodeSettings(path, settings.seed, steps, settings.prior, settings.prior_steps, settings.prior_candidates,
+                                    settings.prior_cond_scale, settings.cond_scale),
+          "side": DecodeSettings(path, settings.seed, steps), "image": DecodeSettings(path, 0, 1)}[path]
     components = {"settings": encode_settings(ds)}
     if reads_caption(models, path): components["caption"] = encode_caption(caption)
     target = target_size(settings, image.size)
-    if target is not None:
+    if target is not None and settings.residual is None:   # the budget goes to the side information (or the transform-coded image)
         early = path == "side" and settings.latent.decode == "estimate" and steps > 1   # room for where the decoder may stop
         header = {**components, "settings": encode_settings(dataclasses.replace(ds, finish=steps - 1))} if early else components
         budget = side_budget(target, len(pack(Bitstream(models.fingerprint(), image.size, settings.fit, header))))
@@ -130,15 +156,31 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
         components["cond"] = rec.side.cond_payload
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
         if rec.side.diffc_payload: components["diffc"] = rec.side.diffc_payload
+    def packed(extra={}): return Bitstream(models.fingerprint(), image.size, settings.fit, {**components, **extra})
     if settings.residual is not None:
-        components["residual"] = encode_residual(fitted.pixels, rec.output, settings.residual, fitted.content_box)
-        rec = with_residual(rec, components["residual"])
-    stream = Bitstream(models.fingerprint(), image.size, settings.fit, components)
+        layers = {}
+        def layer(q): return layers.setdefault(q, {"residual": encode_residual(fitted.pixels, rec.output, q, fitted.content_box)})
+        quality = settings.residual if target is None else highest_quality(lambda q: len(pack(packed(layer(q)))), 1, settings.residual, target)
+        if quality is not None:
+            components.update(layer(quality)); rec = with_residual(rec, components["residual"])
+        elif len(pack(packed())) > target:
+            raise ValueError(f"the base of this structure takes {len(pack(packed()))} bytes, more than the target of {target}")
+        if target is not None: rec = dataclasses.replace(rec, size_search={**rec.size_search, "residual_quality": quality, "residual_max_quality": settings.residual})
+    stream = packed()
     data = pack(stream)
     assert target is None or len(data) <= target, f"{len(data)} bytes exceed the target {target}"   # side_budget's promise
     restored = restore_original(rec.output, fitted.geometry)
     reference = crop_to_box(np.asarray(image), fitted.geometry.region)
-    return Compressed(data, component_bits(stream), rec, restored, reference, image_metrics(reference, restored))
+    return Compressed(data, component_bits(stream), rec, restored, reference, image_metrics(reference, restored), settings)
+
+def highest_quality(size_of, low: int, high: int, limit: int) -> int | None:
+    "The highest quality in [`low`, `high`] whose `size_of(quality)` is at most `limit` (sizes grow with quality; bisection), or None."
+    if size_of(low) > limit: return None
+    while low < high:
+        mid = (low + high + 1) // 2
+        if size_of(mid) <= limit: low = mid
+        else: high = mid - 1
+    return low
 
 def with_residual(rec: Reconstruction, payload: bytes) -> Reconstruction:
     "`rec` with the residual layer in `payload` added to its output, rescored (the PSNR without it kept as `base_psnr`)."
@@ -197,6 +239,8 @@ def parse_file(data: bytes) -> ParsedFile:
     if ds.path == "caption" and (caption is None or cond is not None or latent is not None):
         raise FormatError("file: a caption-path file holds a caption and no side information")
     if ds.path == "side" and cond is None: raise FormatError("file: side-information path without a conditioning image")
+    if ds.path == "image" and (cond is None or latent is not None or diffc is not None):
+        raise FormatError("file: an image-path file holds the transform-coded image (cond) and no latent or diffc steps")
     if diffc is not None and (ds.path != "side" or latent is not None): raise FormatError("file: diffc steps go with a conditioning image on the side path, without a latent")
     return ParsedFile(stream, ds, caption, cond, latent, residual, diffc)
 
@@ -216,6 +260,8 @@ def check_fits(parsed: ParsedFile, models: ModelSet):
         raise FormatError(f"diffc: more chunks than the {models.output_size}² image has values")
     if parsed.residual is not None and parsed.residual.shape[0] != models.output_size:
         raise FormatError(f"residual: {parsed.residual.shape[0]}² does not match the models' {models.output_size}² output")
+    if parsed.settings.path == "image" and parsed.cond.shape[0] != models.output_size:
+        raise FormatError(f"cond: the {parsed.cond.shape[0]}² image does not match the models' {models.output_size}² output")
     if parsed.settings.path == "side":
         index, low, size = last_unet(models)
         if parsed.cond.shape[0] > low: raise FormatError(f"cond: {parsed.cond.shape[0]}² conditioning image is larger than the upsampler's {low}² input")
@@ -233,6 +279,7 @@ def decompress(data: bytes, models: ModelSet, progress: bool = False) -> Decoded
     if ds.path == "caption":
         stages, nfe, _ = generate_from_caption(models, parsed.caption, ds.pipeline_settings(), progress)
         output, side, total = to_uint8(stages[-1][1].image), None, sum(nfe.values())
+    elif ds.path == "image": stages, output, side, total = [], parsed.cond, None, 0    # the transform coder alone: no network runs
     else:
         stages = []
         side = SideInfo(parsed.cond, parsed.latent, stream.components["cond"], stream.components.get("latent", b""),

@@ -18,14 +18,15 @@ from .models import ModelSet
 from .bitstream import CondCodec
 from .pipeline import CaptionError, Settings, find_jobs, pick_caption, save_figure, package_versions
 from .codec import compress
+from .modes import OperatingPoint
 from .runner import ProcessShare, gather
 from .metrics import image_metrics, format_metric
 
 # %% auto #0
 __all__ = ['CLASSICAL', 'LADDER', 'ENVELOPE_SCALES', 'classical_encode', 'classical_decode', 'at_rate', 'classical_curves',
-           'OperatingPoint', 'default_points', 'two_step_points', 'residual_points', 'diffc_points', 'pareto',
-           'bd_rate', 'envelope_ladder', 'envelope_at', 'envelope_records', 'rd_curves', 'evaluate', 'merge_parts',
-           'summarize', 'write_rd', 'replot', 'rd_figure']
+           'default_points', 'two_step_points', 'residual_points', 'diffc_points', 'pareto', 'bd_rate',
+           'envelope_ladder', 'envelope_at', 'envelope_records', 'rd_curves', 'evaluate', 'merge_parts', 'summarize',
+           'write_rd', 'replot', 'rd_figure']
 
 # %% ../nbs/14_evaluation.ipynb #d0acc64e
 CLASSICAL = ("jpeg", "webp", "avif")
@@ -82,28 +83,6 @@ def classical_curves(reference: np.ndarray, codecs=CLASSICAL, qualities=LADDER) 
     return curves
 
 # %% ../nbs/14_evaluation.ipynb #c296c970
-@dataclass(frozen=True)
-class OperatingPoint:
-    "One semcomp configuration on the rate–distortion plane."
-    label: str
-    method: str = "optimized"
-    cond: CondCodec = CondCodec()
-    latent_size: int = 0             # 0: no latent (seeded noise)
-    latent_bits: int = 6
-    lmbda: float = 0.0               # rate weight of the encoder's loss
-    steps: int | None = None         # the upsampler's DDIM steps (None: the base settings')
-    relaxed_passes: int | None = None   # encoder passes on the unquantised side information (None: the base settings')
-    residual: int | None = None      # the residual layer's dct quality (None: none)
-    diffc_steps: int | None = None   # method 'diffc': upsampler steps sent (None: the base settings')
-
-    def settings(self, base: Settings) -> Settings:
-        "`base` with this point's method, conditioning codec, latent, rate weight, residual layer and (where given) upsampler steps and relaxed passes."
-        latent = dataclasses.replace(base.latent, cond_codec=self.cond, latent_size=self.latent_size, latent_bits=self.latent_bits, lmbda=self.lmbda)
-        if self.steps is not None: latent = dataclasses.replace(latent, steps=self.steps)
-        if self.relaxed_passes is not None: latent = dataclasses.replace(latent, relaxed_passes=self.relaxed_passes)
-        if self.diffc_steps is not None: latent = dataclasses.replace(latent, diffc_steps=self.diffc_steps)
-        return dataclasses.replace(base, method=self.method, latent=latent, residual=self.residual)
-
 def default_points(output_size: int) -> list[OperatingPoint]:
     "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs with a latent and at seven without (`two_step_points`) — semcomp's λ curve; one of those with a residual layer at three qualities (`residual_points`); method diffc at three stop steps (`diffc_points`)."
     r = output_size // 4

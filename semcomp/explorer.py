@@ -19,6 +19,7 @@ from .bitstream import COND_CODERS, CondCodec
 from .latent import LatentSettings, latent_picture
 from .pipeline import IMAGE_SUFFIXES, CaptionError, Settings, read_captions
 from .codec import Compressed, compress
+from .modes import structure_line
 from .evaluation import classical_curves
 from .metrics import format_metric
 
@@ -28,12 +29,12 @@ __all__ = ['STAGE_PATHS', 'PanelValues', 'panel_settings', 'intermediate_picture
 
 # %% ../nbs/15_explorer.ipynb #fa5f5d8d
 STAGE_PATHS = ("caption only, with prior", "caption only, no prior", "+ conditioning image", "+ conditioning image + latent",
-               "+ conditioning image + diffc steps")
+               "+ conditioning image + diffc steps", "auto: the codec picks the structure for the target bytes", "transform coder alone (no model)")
 
 @dataclass
 class PanelValues:
     "What the control panel is set to."
-    path: str = "+ conditioning image + latent"
+    path: str = STAGE_PATHS[5]       # auto: the structure the codec picks for the target (the table's default rate when none)
     steps: int = 10                  # DDIM steps (caption path: every unet; side information: the upsampler)
     latent_size: int = 16
     cond_size: int = 16
@@ -43,7 +44,7 @@ class PanelValues:
     iterations: int = 30
     seed: int = 0
     lmbda: float = 0.0               # rate weight of the encoder's loss
-    target_bytes: int = 0            # the file must fit this many bytes (0: no target)
+    target_bytes: int = 0            # the file must fit this many bytes (0: no target; auto: the table's default rate)
     relaxed_passes: int = 0          # encoder passes on the unquantised side information (each scored by its file)
     residual: int = 0                # the residual layer's dct quality (0: none)
     diffc_steps: int = 7             # path '+ diffc steps': upsampler steps sent by reverse-channel coding
@@ -51,19 +52,20 @@ class PanelValues:
 def panel_settings(v: PanelValues) -> Settings:
     "The `Settings` a panel state stands for."
     if v.path not in STAGE_PATHS: raise ValueError(f"stage path must be one of {STAGE_PATHS}, got {v.path!r}")
+    if v.path.startswith("auto"): return Settings(seed=v.seed, method="auto", target_bytes=v.target_bytes or None)
     if v.path.startswith("caption only"):
         return Settings(seed=v.seed, steps=v.steps, method="caption", prior="prior" if v.path.endswith("with prior") else "none", residual=v.residual or None)
     latent = LatentSettings(steps=v.steps, latent_size=v.latent_size if v.path.endswith("latent") else 0, cond_size=v.cond_size,
                             latent_bits=v.latent_bits, cond_codec=CondCodec(v.cond_codec, v.cond_quality), iterations=v.iterations,
                             lmbda=v.lmbda, relaxed_passes=v.relaxed_passes, diffc_steps=v.diffc_steps)
-    method = "diffc" if v.path.endswith("diffc steps") else "optimized"
+    method = "diffc" if v.path.endswith("diffc steps") else "transform" if v.path.startswith("transform") else "optimized"
     return Settings(seed=v.seed, method=method, latent=latent, target_bytes=v.target_bytes or None, residual=v.residual or None)
 
 # %% ../nbs/15_explorer.ipynb #9a0c7612
 def intermediate_pictures(c: Compressed) -> list:
     "[(title, (h, w, 3) uint8)] between the original and the result."
     rec = c.rec
-    if rec.side is None:
+    if rec.side is None or rec.method == "transform":
         from semcomp.core import to_uint8
         return [(label, to_uint8(stage.image)) for label, stage in rec.stages[:-1]]
     r = 0 if rec.side.latent is None else rec.side.latent.shape[-1]
@@ -287,7 +289,8 @@ class Explorer:
         self.numbers.value = (f"<b>run {run.number}</b> — {run.image}, “{run.caption}”, {run.values.path}: "
                               f"<b>{run.bytes} bytes = {run.bpp:.4f} bpp</b>, PSNR <b>{format_metric(run.psnr)} dB</b>, "
                               f"MS-SSIM {format_metric(run.ms_ssim, '.3f')}, NFE {run.nfe_encode} fwd + {run.nfe_backward} bwd to encode, "
-                              f"{run.nfe_decode} to decode, {run.seconds_encode:.1f} s + {run.seconds_decode:.2f} s")
+                              f"{run.nfe_decode} to decode, {run.seconds_encode:.1f} s + {run.seconds_decode:.2f} s"
+                              + (f"; structure: {structure_line(run.compressed.structure)}" if run.compressed.structure else ""))
         self.figures["panels"] = panels_figure(run.compressed, f"run {run.number}: {run.values.path}")
         if run.image not in self._curves: self._curves[run.image] = classical_curves(run.compressed.reference)
         self.figures["rd"] = rd_plot(self._curves[run.image], [r for r in self.runs if r.image == run.image], run.image, current=run.number)

@@ -31,7 +31,8 @@ __all__ = ['METHODS', 'DECODE_MODES', 'QUALITY_RANGES', 'SideInfo', 'LatentSetti
            'encode_image', 'latent_picture']
 
 # %% ../nbs/10_latent.ipynb #cf921534
-METHODS = ("caption", "inversion", "optimized", "reference", "diffc")   # 'caption': no side information; 'diffc': see `diffc`
+METHODS = ("caption", "inversion", "optimized", "reference", "diffc", "transform", "auto")   # 'caption': no side information; 'diffc': see `diffc`;
+                                     # 'transform': the transform coder alone; 'auto': the codec's choice for the rate (see `pipeline.Settings`)
 DECODE_MODES = ("estimate", "sample")   # what the decoder returns: the best step's x̂₀ (PSNR), or the final sample
 
 @dataclass

@@ -21,14 +21,14 @@ from .prior import text_to_image_embedding, PRIOR_MODES
 from .decoder import decode
 from .upsampler import upsample
 from .metrics import psnr
-from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_picture
+from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_picture, fit_cond_quality, transmit
 from .diffc import encode_diffc_image
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings',
            'with_model_defaults', 'decoder_steps', 'inference_record', 'Reconstruction', 'generate_from_caption',
-           'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct', 'psnr_line', 'comparison_figure',
-           'save_figure', 'package_versions', 'machine_info']
+           'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct_transform', 'reconstruct',
+           'psnr_line', 'comparison_figure', 'save_figure', 'package_versions', 'machine_info']
 
 # %% ../nbs/08_pipeline.ipynb #ab41a745
 IMAGE_SUFFIXES = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
@@ -79,23 +79,24 @@ class Settings:
     cond_scale: float | None = None        # classifier-free guidance of the 64² decoder (None: the models' default; LAION's 1.7)
     fit: str = "pad"                # how an image is made square: 'pad' or 'crop' (see core)
     caption_index: int = 0          # which caption line to use
-    method: str = "optimized"       # 'caption', 'inversion', 'optimized', 'reference' or 'diffc'
+    method: str = "auto"            # 'auto' (the codec picks the structure for the rate), 'caption', 'inversion', 'optimized', 'reference', 'diffc' or 'transform'
     latent: LatentSettings = field(default_factory=LatentSettings)
-    target_bytes: int | None = None    # side-information methods: the whole .sc file must fit in this many bytes ...
-    target_bpp: float | None = None    # ... or bits per pixel of the original image (the conditioning coder's quality is searched)
-    residual: int | None = None        # the residual layer's dct quality (1–100; see `bitstream`); None: no residual layer
+    target_bytes: int | None = None    # the whole .sc file must fit in this many bytes (every method but caption) ...
+    target_bpp: float | None = None    # ... or bits per pixel of the original image ('auto': the rate the structure is chosen for)
+    residual: int | None = None        # the residual layer's dct quality (1–100; with a target size its highest); None: no residual layer
+    structures: str | None = None      # method 'auto': the structure table's file (None: the built-in one; the CLI reads a models folder's first)
+    trials: int = 1                    # method 'auto': structures with network evaluations it tries (the transform coder alone is tried too)
 
     def __post_init__(self):
         if self.target_bytes is not None and self.target_bpp is not None: raise ValueError("give a target size in bytes or in bpp, not both")
         if self.target_bytes is not None and self.target_bytes < 1: raise ValueError(f"target_bytes must be at least 1, got {self.target_bytes}")
         if self.target_bpp is not None and not (self.target_bpp > 0 and math.isfinite(self.target_bpp)): raise ValueError(f"target_bpp must be a positive number, got {self.target_bpp}")
         if self.residual is not None and not 1 <= self.residual <= 100: raise ValueError(f"the residual layer's quality must be 1–100, got {self.residual}")
-        if self.residual is not None and (self.target_bytes is not None or self.target_bpp is not None):
-            raise ValueError("a target size searches the conditioning coder's quality alone: give a residual quality or a target size, not both")
         if self.method not in METHODS: raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.prior not in PRIOR_MODES: raise ValueError(f"prior must be one of {PRIOR_MODES}, got {self.prior!r}")
         if self.fit not in FIT_POLICIES: raise ValueError(f"fit must be one of {FIT_POLICIES}, got {self.fit!r}")
         if self.steps < 1: raise ValueError(f"steps must be at least 1, got {self.steps}")
+        if self.trials < 0: raise ValueError(f"trials must be 0 or more, got {self.trials}")
         if self.seed < 0: raise ValueError(f"the seed must be 0 or more, got {self.seed}")
 
 INFERENCE_FIELDS = ("cond_scale", "prior_cond_scale", "prior_candidates")
@@ -189,11 +190,28 @@ def reconstruct_with_side_info(models: ModelSet, caption: str, fitted: FittedIma
                           enc.nfe_decode, enc.seconds, enc.seconds_decode, {}, enc.side, text.tokens.dropped[0], enc.size_search,
                           diffc=enc.diffc, decode_step=enc.decode_step, decode_psnrs=enc.decode_psnrs)
 
+def reconstruct_transform(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image") -> Reconstruction:
+    """The transform coder alone, no network: `fitted` coded at the model's resolution by `settings.latent.cond_codec`
+    (with `latent.max_side_bytes`, at the highest quality whose payload fits). The `side` holds it as a conditioning image."""
+    if fitted.size != models.output_size:
+        raise ValueError(f"image was fitted to {fitted.size}² but the models produce {models.output_size}²")
+    start, latent, search = time.perf_counter(), settings.latent, {}
+    if latent.max_side_bytes is not None:
+        try: latent, search = fit_cond_quality(fitted.pixels, None, latent)
+        except ValueError: raise ValueError(f"the image does not fit {latent.max_side_bytes} bytes with the {latent.cond_codec.format} coder "
+                                            f"at its lowest quality (the transform coder alone; a model's structure may fit)") from None
+    side = transmit(fitted.pixels, None, latent)
+    seconds = time.perf_counter() - start
+    return Reconstruction(name, caption, fitted, "transform", [], side.cond, psnr(fitted.reference, crop_to_box(side.cond, fitted.content_box)),
+                          0, 0, 0, seconds, 0.0, {}, side, "", search)
+
 def reconstruct(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image",
                 progress: bool = False, monitor=None) -> Reconstruction:
-    "Reconstruct `fitted` by `settings.method`; `monitor(pass, passes, psnr)` follows the side-information encoder."
+    "Reconstruct `fitted` by `settings.method` (not 'auto', which `codec.compress` decides); `monitor(pass, passes, psnr)` follows the side-information encoder."
     settings = with_model_defaults(settings, models)
+    if settings.method == "auto": raise ValueError("method 'auto' picks a structure by the files it makes: use `codec.compress`, or give a method")
     if settings.method == "caption": return reconstruct_from_caption(models, caption, fitted, settings, name, progress)
+    if settings.method == "transform": return reconstruct_transform(models, caption, fitted, settings, name)
     return reconstruct_with_side_info(models, caption, fitted, settings, name, progress, monitor)
 
 # %% ../nbs/08_pipeline.ipynb #b3b030ef
@@ -207,7 +225,7 @@ def psnr_line(rec: Reconstruction, original_psnr: float | None = None) -> str:
 def comparison_figure(rec: Reconstruction, note: str = "", original_psnr: float | None = None) -> Figure:
     "Original, intermediate images (caption path) or latent and learned conditioning image (side information), and the result."
     panels = [("original", rec.fitted.reference)]
-    if rec.side is None: panels += [(label, to_uint8(s.image)) for label, s in rec.stages[:-1]]
+    if rec.side is None or rec.method == "transform": panels += [(label, to_uint8(s.image)) for label, s in rec.stages[:-1]]
     else:
         r = 0 if rec.side.latent is None else rec.side.latent.shape[-1]
         panels += [(f"latent {r}²" if r else "no latent (seeded noise)", latent_picture(rec.side.latent, rec.side.cond.shape[0])),
@@ -219,7 +237,7 @@ def comparison_figure(rec: Reconstruction, note: str = "", original_psnr: float 
         ax = fig.add_subplot(1, len(panels), i + 1)
         ax.imshow(pixels, interpolation="nearest"); ax.set_title(label, fontsize=9); ax.axis("off")
     caption = rec.caption if len(rec.caption) <= 90 else rec.caption[:87] + "…"
-    method = "caption only" if rec.method == "caption" else rec.method
+    method = {"caption": "caption only", "transform": "transform coder alone, no model"}.get(rec.method, rec.method)
     fig.suptitle(f"{rec.name}: {psnr_line(rec, original_psnr)} ({method}){' — ' + note if note else ''}\n“{caption}”", fontsize=10)
     fig.tight_layout()
     return fig

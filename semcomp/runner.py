@@ -17,6 +17,7 @@ from .models import ModelSet, load_models
 from .latent import latent_picture
 from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info, inference_record, psnr_line, decoder_steps
 from .codec import Compressed, compress
+from .modes import structure_line
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
 # %% auto #0
@@ -59,7 +60,8 @@ def image_record(c: Compressed, job: Job, settings: Settings, models: ModelSet, 
             "latent_size": None if side is None or side.latent is None else int(side.latent.shape[-1]),
             "cond_size": None if side is None else int(side.cond.shape[0]),
             "cond_codec": None if side is None or side.cond_codec is None else dataclasses.asdict(side.cond_codec),
-            "size_search": rec.size_search or None, "diffc": rec.diffc or None, "decode": decode_record(rec, settings),
+            "size_search": rec.size_search or None, "diffc": rec.diffc or None, "decode": decode_record(rec, c.settings or settings),
+            "structure": {**c.structure, "settings": dataclasses.asdict(c.settings)} if c.structure else None,
             "original_size": list(rec.fitted.original_size), "fit": rec.fitted.policy, "content_box": list(rec.fitted.content_box),
             "region": list(rec.fitted.geometry.region), "output_size": int(rec.output.shape[0]), "outputs": outputs,
             "seed": settings.seed, "settings": dataclasses.asdict(settings), "inference": inference_record(settings, models), "model": models.description,
@@ -238,7 +240,7 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
         rec = c.rec
         if rec.caption_dropped: log(f"note {job.name}: caption longer than CLIP's 77 tokens; not read: “{rec.caption_dropped}”")
         outputs = {"sc": f"{job.name}.sc", "recon": f"{job.name}_recon.png", "figure": f"{job.name}_figure.png"}
-        if rec.side is not None:
+        if rec.side is not None and rec.method != "transform":
             outputs.update(latent=f"{job.name}_latent.png", cond=f"{job.name}_cond.png")
             save_png(latent_picture(rec.side.latent, rec.side.cond.shape[0]), out / outputs["latent"])
             save_png(rec.side.cond, out / outputs["cond"])
@@ -252,7 +254,7 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
         done.append(job.name)
         log(f"{job.name}: {rec.method}, {len(c.data)} bytes = {c.bpp:.4f} bpp, {psnr_line(rec, c.metrics['psnr'])} "
             f"(MS-SSIM {format_metric(c.metrics['ms_ssim'], '.3f')}), NFE {rec.nfe_encode}+{rec.nfe_backward} encode / {rec.nfe_decode} decode, "
-            f"{rec.seconds_encode:.1f} s + {rec.seconds_decode:.1f} s")
+            f"{rec.seconds_encode:.1f} s + {rec.seconds_decode:.1f} s" + (f"; structure: {structure_line(c.structure)}" if c.structure else ""))
     if skipped: log(f"{len(skipped)} image(s) already done, kept ({', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}); --force redoes them")
     records, failures = update_results(results_path, models, settings, {}, {name: None for name in skipped}, log)
     return RunSummary(results_path, sorted(records.values(), key=lambda r: r["name"]), sorted(failures.values(), key=lambda f: f["name"]), done, skipped)

@@ -13,7 +13,7 @@ from semcomp.models import (CheckpointError, ConfigError, build_decoder, load_mo
 from semcomp.pipeline import Settings
 from semcomp.runner import run_folder
 
-QUICK = Settings(steps=2, prior_steps=2, latent=LatentSettings(steps=2, iterations=1, inversion_iters=0))
+QUICK = Settings(steps=2, prior_steps=2, method="optimized", latent=LatentSettings(steps=2, iterations=1, inversion_iters=0))
 
 
 def png_bytes(width, height, bit_depth, colour_type, raw_rows: bytes) -> bytes:

@@ -115,7 +115,7 @@ def test_hand_made_bad_files(name):
 def test_decompress_refuses_what_the_models_cannot_run():
     models = tiny_model_set()
     good = compress(models, __import__("PIL.Image").Image.new("RGB", (20, 10), "red"), "a red bar",
-                    Settings(latent=LatentSettings(steps=2, iterations=1, inversion_iters=0)))
+                    Settings(method="optimized", latent=LatentSettings(steps=2, iterations=1, inversion_iters=0)))
     parsed = parse_file(good.data)
     too_many = dict(parsed.stream.components, settings=encode_settings(DecodeSettings("side", 0, 5000)))
     with pytest.raises(FormatError, match="5000 steps is more than the models' 1000 timesteps"):

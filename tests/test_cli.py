@@ -54,6 +54,28 @@ def test_run_on_the_samples_with_the_demo_models(samples):
     assert doc["mean_psnr"] == np.mean([r["psnr"] for r in doc["images"]])
 
 
+def test_the_default_run_picks_a_structure_for_the_tables_rate_and_decodes_bit_identically(samples):
+    "`semcomp run` with no options: method auto at the built-in table's default rate; every file fits it, says what won, and decodes to its recon."
+    from semcomp.modes import load_table
+    done = semcomp("run", "--out", "result", "--quiet", cwd=samples)
+    assert done.returncode == 0, done.stderr
+    table = load_table()
+    target = round(table.default_bpp * 64 * 64 / 8)
+    doc = json.loads((samples / "result" / "results.json").read_text())
+    assert [r["name"] for r in doc["images"]] == SAMPLES
+    for rec in doc["images"]:
+        s = rec["structure"]
+        assert rec["settings"]["method"] == "auto" and s["target_from"] == "the table's default rate" and s["target_bytes"] == target
+        assert rec["bytes"] <= target and s["chosen"] in {f.label for f in table.families}
+        assert s["settings"]["method"] == rec["method"] != "auto" and f"structure: {s['chosen']}" in done.stdout
+        fitted = [t for t in s["tried"] if "psnr" in t]
+        assert max(fitted, key=lambda t: t["psnr"])["structure"] == s["chosen"]            # the best file won
+        assert any(t["method"] == "transform" for t in s["tried"])                          # the transform coder alone is always tried
+        dec = semcomp("decompress", f"result/{rec['name']}.sc", "-o", f"{rec['name']}_dec.png", "--quiet", cwd=samples)
+        assert dec.returncode == 0, dec.stderr
+        assert np.array_equal(np.asarray(Image.open(samples / f"{rec['name']}_dec.png")), np.asarray(Image.open(samples / "result" / f"{rec['name']}_recon.png")))
+
+
 def test_caption_only_path_on_the_untrained_preset(samples):
     done = semcomp("run", "--out", "result", "--method", "caption", "--preset", "tiny", *FAST, cwd=samples)
     assert done.returncode == 0, done.stderr

@@ -2,11 +2,12 @@
 
 nbdev's own `nbdev_readme` needs Quarto; this does the same job offline: cells marked `#| hide` are dropped,
 other `#|` directive lines are removed, `#| echo: false` keeps only a cell's output, `#| output: false` only its
-source, and nbconvert writes Markdown. Outputs are included as they are stored in the notebook.
+source, and nbconvert writes Markdown. Outputs are included as they are stored in the notebook. Links and images
+relative to the notebook (`../result/x.png`) are rewritten relative to the repository root, where README.md lives.
 
     python tools/render_readme.py [--check]    # --check: exit 1 if README.md is out of date
 """
-import copy, sys
+import copy, re, sys
 from pathlib import Path
 
 import nbformat
@@ -45,6 +46,7 @@ def render(nb_path: Path = ROOT / "nbs" / "index.ipynb") -> str:
         cells.append(cell)
     nb.cells = cells
     body, _ = MarkdownExporter().from_notebook_node(nb)
+    body = re.sub(r"\]\(\.\./", "](", body)                  # nbs/../x is x from the root
     note = "<!-- Generated from nbs/index.ipynb by tools/render_readme.py: edit the notebook, not this file. -->\n\n"
     return note + body.strip() + "\n"
 

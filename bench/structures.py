@@ -1,0 +1,172 @@
+"""Benchmark and table maker for the one rate knob (chapter `modes`): every structure's curve, the table `--method auto`
+reads, and the curve the knob traces, on held-out photos at the models' output size.
+
+    .venv/bin/python bench/structures.py measure  --rows-out result/structures/table_rows.json   [--photos ...]
+    .venv/bin/python bench/structures.py table    result/structures/table_rows*.json --out semcomp/weights/structures.json
+    .venv/bin/python bench/structures.py evaluate --rows-out result/structures/eval_rows.json    [--photos ...]
+    .venv/bin/python bench/structures.py report   result/structures/eval_rows*.json --out result/structures
+
+The held-out photos of semcomp/weights/photos.json (never seen in training the demo upsampler) are split by name order:
+the even ones measure the table (`measure`, then `table`), the odd ones evaluate the knob (`evaluate`, then `report`), so
+the knob is scored on photos its table never saw. Each photo is centre-cropped and Lanczos-resized to the models' output
+size, captioned by its manifest description. `measure` compresses every structure of FAMILIES at every target of RATES
+(bits per output pixel; each a real file); `evaluate` does the same and also `--method auto` at each target with the
+table; `report` writes knob.json (per target: bytes, bpp, PSNR, MS-SSIM, envelope, ΔPSNR, unet evaluations, seconds, the
+structures chosen; each structure's curve; the knob against the best fixed structure and the transform coder alone) and
+knob.png. Split a long run between processes with `--photos` and join the rows files. With `--models FOLDER` (LAION's,
+say) the same commands measure a table for those models (`--out FOLDER/structures.json`: semcomp reads it from there).
+"""
+import argparse, dataclasses, json, sys, time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from matplotlib.figure import Figure
+
+from semcomp.bitstream import CondCodec
+from semcomp.codec import compress
+from semcomp.core import atomic_write_bytes, fit_image
+from semcomp.evaluation import envelope_ladder, envelope_at
+from semcomp.models import demo_model_set, load_models
+from semcomp.modes import OperatingPoint, TABLE, measure_rows, table_from_rows, save_table, load_table
+from semcomp.pipeline import Settings, machine_info, package_versions, save_figure
+from semcomp.train import fetch_photos, load_manifest, split_photos
+
+RATES = [0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8, 1.1, 1.6, 2.2]          # target bits per model-output pixel
+FAMILIES = [
+    OperatingPoint("transform coder alone · dct", "transform", cond=CondCodec("dct", 50)),
+    OperatingPoint("optimized · 1 step · 8² dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=1, relaxed_passes=14, iterations=15, cond_size=8),
+    OperatingPoint("optimized · 1 step · dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=1, relaxed_passes=14, iterations=15),
+    OperatingPoint("optimized · 2 steps · dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=2, relaxed_passes=14, iterations=15),
+    OperatingPoint("optimized · 2 steps · dct q40 λ.004 + residual", cond=CondCodec("dct", 40), lmbda=0.004, steps=2, relaxed_passes=14,
+                   iterations=15, residual=100),
+    OperatingPoint("diffc · ≤ 7 of 10 steps · dct q40", "diffc", cond=CondCodec("dct", 40), steps=10, diffc_steps=7),
+]
+
+
+def photos(models, names=None, half=None) -> list:
+    "[(name, 64² PIL image, caption)] of the held-out photos: `names`, or the table half (even) / evaluation half (odd) by name order."
+    _, held = split_photos(fetch_photos())
+    why = {e["name"]: e["why"] for e in load_manifest()}
+    order = sorted(held)
+    names = names or [n for i, n in enumerate(order) if i % 2 == {"table": 0, "evaluate": 1}[half]]
+    s = models.output_size
+    return [(n, Image.fromarray(fit_image(Image.fromarray(held[n]), s, "crop").pixels), why[n]) for n in names]
+
+
+def knob_rows(models, shots, rates, table, base, log=print) -> list:
+    "`--method auto` at every target on every photo: what it wrote and chose, and what the search cost."
+    rows, s = [], models.output_size
+    for name, image, caption in shots:
+        ladder = envelope_ladder(np.asarray(image))
+        for rate in rates:
+            target = max(1, round(rate * s * s / 8))
+            start = time.perf_counter()
+            c = compress(models, image, caption, dataclasses.replace(base, method="auto", structures=table, target_bytes=target))
+            bpp = 8 * len(c.data) / (s * s)
+            rows.append({"photo": name, "structure": "auto", "rate": rate, "bytes": len(c.data), "bpp": bpp, "psnr": c.rec.psnr,
+                         "ms_ssim": c.metrics["ms_ssim"], "envelope_psnr": envelope_at(ladder, bpp),
+                         "envelope_ms_ssim": envelope_at(ladder, bpp, "ms_ssim"), "chosen": c.structure["chosen"],
+                         "tried": [t["structure"] for t in c.structure["tried"]],
+                         "unet_evaluations": c.structure["unet_evaluations"], "seconds": time.perf_counter() - start})
+        log(f"{name} auto: " + ", ".join(f"{r['rate']}: {r['psnr']:.2f} dB ({r['chosen']})" for r in rows if r["photo"] == name))
+    return rows
+
+
+def report(rows: list, out: Path) -> dict:
+    "Per target: the knob's means, each structure's, the envelope, and the knob against the best fixed structure and the transform coder."
+    names = list(dict.fromkeys(r["photo"] for r in rows))
+    labels = list(dict.fromkeys(r["structure"] for r in rows))
+    rates = sorted({r["rate"] for r in rows})
+    def mean(label, rate, key):
+        got = [r for r in rows if r["structure"] == label and r["rate"] == rate]
+        ok = len(got) == len(names) and all(r.get(key) is not None for r in got)
+        return float(np.mean([r[key] for r in got])) if ok else None
+    curves = {label: {k: [mean(label, rate, k) for rate in rates] for k in ("bpp", "psnr", "ms_ssim", "envelope_psnr", "unet_evaluations", "seconds")}
+              for label in labels}
+    knob = []
+    for i, rate in enumerate(rates):
+        got = [r for r in rows if r["structure"] == "auto" and r["rate"] == rate]
+        fixed = {l: curves[l]["psnr"][i] for l in labels if l != "auto" and curves[l]["psnr"][i] is not None}
+        best = max(fixed, key=fixed.get) if fixed else None
+        # per photo, the best file any fixed structure made for this target (the hull the knob should reach)
+        hull = [max([r["psnr"] for r in rows if r["photo"] == n and r["rate"] == rate and r["structure"] != "auto" and "psnr" in r], default=None) for n in names]
+        row = {"target_bpp": rate, **{k: curves["auto"][k][i] for k in curves["auto"]}, "delta_psnr_vs_envelope":
+               None if curves["auto"]["envelope_psnr"][i] is None else curves["auto"]["psnr"][i] - curves["auto"]["envelope_psnr"][i],
+               "chosen": {l: sum(r["chosen"] == l for r in got) for l in dict.fromkeys(r["chosen"] for r in got)},
+               "best_fixed_structure": best, "vs_best_fixed_structure": None if best is None else curves["auto"]["psnr"][i] - fixed[best],
+               "vs_per_photo_best_fixed": None if None in hull else curves["auto"]["psnr"][i] - float(np.mean(hull)),
+               "vs_transform_coder_alone": None if curves.get(FAMILIES[0].label, {}).get("psnr", [None] * len(rates))[i] is None
+               else curves["auto"]["psnr"][i] - curves[FAMILIES[0].label]["psnr"][i]}
+        knob.append(row)
+    doc = {"photos": names, "rates": rates, "knob": knob, "curves": curves,
+           "note": "means over the photos at the models' output size (64² for the demo); PSNR and MS-SSIM of the decoded files; envelope: "
+                   "the best of JPEG/WebP/AVIF at the same bpp, each coded at full, half or quarter size and enlarged (Lanczos)",
+           "machine": machine_info(), "versions": package_versions()}
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / "knob.json", (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+    save_figure(figure(doc), out / "knob.png")
+    return doc
+
+
+def figure(doc: dict) -> Figure:
+    fig = Figure(figsize=(11, 4.4), dpi=110)
+    ax, dx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    for label, c in doc["curves"].items():
+        pts = [(b, p) for b, p in zip(c["bpp"], c["psnr"]) if b is not None and p is not None]
+        if not pts: continue
+        style = dict(lw=2.6, color="black", marker="o", zorder=5) if label == "auto" else dict(lw=1.2, marker=".", alpha=0.8)
+        ax.plot(*zip(*pts), label="one knob (--method auto)" if label == "auto" else label, **style)
+    env = [(b, e) for b, e in zip(doc["curves"]["auto"]["bpp"], doc["curves"]["auto"]["envelope_psnr"]) if e is not None]
+    if env: ax.plot(*zip(*env), ls="--", color="grey", label="JPEG/WebP/AVIF envelope")
+    ax.set_xscale("log"); ax.set_xlabel("bits per pixel (64²)"); ax.set_ylabel("PSNR (dB)"); ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right"); ax.set_title(f"held-out photos ({len(doc['photos'])}), demo models", fontsize=10)
+    k = [(r["bpp"], r["delta_psnr_vs_envelope"]) for r in doc["knob"] if r["delta_psnr_vs_envelope"] is not None]
+    h = [(r["bpp"], r["vs_per_photo_best_fixed"]) for r in doc["knob"] if r["vs_per_photo_best_fixed"] is not None]
+    if k: dx.plot(*zip(*k), marker="o", color="black", label="knob − envelope")
+    if h: dx.plot(*zip(*h), marker="s", color="tab:red", label="knob − best fixed structure per photo")
+    dx.axhline(0, color="grey", lw=0.8); dx.set_xscale("log"); dx.set_xlabel("bits per pixel (64²)"); dx.set_ylabel("ΔPSNR (dB)")
+    dx.grid(alpha=0.3); dx.legend(fontsize=8); dx.set_title("the knob against the envelope and the structures' hull", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("command", choices=["measure", "table", "evaluate", "report"])
+    p.add_argument("rows", nargs="*", type=Path, help="table / report: rows files to join")
+    p.add_argument("--photos", nargs="*"); p.add_argument("--rows-out", type=Path); p.add_argument("--out", type=Path)
+    p.add_argument("--models", type=Path, default=None, help="a LAION models folder (default: the demo models)")
+    p.add_argument("--table", type=Path, default=TABLE, help="evaluate: the table the knob reads")
+    p.add_argument("--rates", nargs="*", type=float, default=RATES)
+    args = p.parse_args(argv)
+    models = load_models(args.models) if args.models else demo_model_set()
+    base = Settings()
+    if args.command in ("measure", "evaluate"):
+        shots = photos(models, args.photos, "table" if args.command == "measure" else "evaluate")
+        rows = measure_rows(models, shots, FAMILIES, args.rates, base)
+        if args.command == "evaluate": rows += knob_rows(models, shots, args.rates, str(args.table), base)
+        doc = {"command": " ".join(sys.argv), "photos": [s[0] for s in shots], "families": [f.to_dict() for f in FAMILIES],
+               "rates": args.rates, "rows": rows, "machine": machine_info(), "versions": package_versions()}
+        args.rows_out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(args.rows_out, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+        return 0
+    docs = [json.loads(f.read_text(encoding="utf-8")) for f in args.rows]
+    rows = [r for d in docs for r in d["rows"]]
+    if args.command == "table":
+        table = table_from_rows(models, rows, FAMILIES, docs[0]["rates"], base)
+        table.measured["command"] = "bench/structures.py measure, then table (see its docstring)"
+        save_table(table, args.out)
+        print(f"wrote {args.out}: default {table.default_bpp} bits per output pixel; lead over the envelope by target: {table.measured['lead_over_envelope_db']}")
+        for f in table.families: print(f"  {f.label:50s} " + " ".join("  –  " if q is None else f"{q:5.2f}" for q in f.psnr))
+        return 0
+    doc = report(rows, args.out)
+    for r in doc["knob"]:
+        print(f"target {r['target_bpp']:.2f}: {r['bpp']:.3f} bpp {r['psnr']:.2f} dB, Δenv {r['delta_psnr_vs_envelope'] if r['delta_psnr_vs_envelope'] is None else round(r['delta_psnr_vs_envelope'], 2)}, "
+              f"vs hull {r['vs_per_photo_best_fixed'] if r['vs_per_photo_best_fixed'] is None else round(r['vs_per_photo_best_fixed'], 2)}, "
+              f"{r['unet_evaluations']:.0f} evals, {r['seconds']:.1f} s, chosen {r['chosen']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
