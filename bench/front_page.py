@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     mean = {}
     for key in ("semcomp", *CLASSICAL):
         got = [r[key] for r in rows if r[key] is not None]
-        mean[key] = {m: float(np.mean([g[m] for g in got])) for m in ("bytes", "bpp", "psnr", "ms_ssim")} | {"photos": len(got)}
+        mean[key] = {m: float(np.mean([g[m] for g in got])) if got else None for m in ("bytes", "bpp", "psnr", "ms_ssim")} | {"photos": len(got)}
     for m in ("seconds", "unet_evaluations"): mean["semcomp"][m] = float(np.mean([r["semcomp"][m] for r in rows]))
     fig = Figure(figsize=(2.0 * 5, 2.25 * len(rows)), dpi=110)
     for i, shots in enumerate(pictures):

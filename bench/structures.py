@@ -4,6 +4,7 @@ reads, and the curve the knob traces, on held-out photos at the models' output s
     .venv/bin/python bench/structures.py measure  --rows-out result/structures/table_rows.json   [--photos ...]
     .venv/bin/python bench/structures.py table    result/structures/table_rows*.json --out semcomp/weights/structures.json
     .venv/bin/python bench/structures.py evaluate --rows-out result/structures/eval_rows.json    [--photos ...]
+    .venv/bin/python bench/structures.py knob     --rows-out result/structures/knob_rows.json    [--photos ...]
     .venv/bin/python bench/structures.py report   result/structures/eval_rows*.json --out result/structures
 
 The held-out photos of semcomp/weights/photos.json (never seen in training the demo upsampler) are split by name order:
@@ -11,7 +12,8 @@ the even ones measure the table (`measure`, then `table`), the odd ones evaluate
 the knob is scored on photos its table never saw. Each photo is centre-cropped and Lanczos-resized to the models' output
 size, captioned by its manifest description. `measure` compresses every structure of FAMILIES at every target of RATES
 (bits per output pixel; each a real file); `evaluate` does the same and also `--method auto` at each target with the
-table; `report` writes knob.json (per target: bytes, bpp, PSNR, MS-SSIM, envelope, ΔPSNR, unet evaluations, seconds, the
+table (`knob`: only the knob, e.g. after the table changed); `report` writes knob.json (from the rows files given; where
+several hold the knob's rows for a photo, the last file's) (per target: bytes, bpp, PSNR, MS-SSIM, envelope, ΔPSNR, unet evaluations, seconds, the
 structures chosen; each structure's curve; the knob against the best fixed structure and the transform coder alone) and
 knob.png. Split a long run between processes with `--photos` and join the rows files. With `--models FOLDER` (LAION's,
 say) the same commands measure a table for those models (`--out FOLDER/structures.json`: semcomp reads it from there).
@@ -120,7 +122,7 @@ def figure(doc: dict) -> Figure:
     env = [(b, e) for b, e in zip(doc["curves"]["auto"]["bpp"], doc["curves"]["auto"]["envelope_psnr"]) if e is not None]
     if env: ax.plot(*zip(*env), ls="--", color="grey", label="JPEG/WebP/AVIF envelope")
     ax.set_xscale("log"); ax.set_xlabel("bits per pixel (64²)"); ax.set_ylabel("PSNR (dB)"); ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right"); ax.set_title(f"held-out photos ({len(doc['photos'])}), demo models", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left"); ax.set_title(f"held-out photos ({len(doc['photos'])}), demo models", fontsize=10)
     k = [(r["bpp"], r["delta_psnr_vs_envelope"]) for r in doc["knob"] if r["delta_psnr_vs_envelope"] is not None]
     h = [(r["bpp"], r["vs_per_photo_best_fixed"]) for r in doc["knob"] if r["vs_per_photo_best_fixed"] is not None]
     if k: dx.plot(*zip(*k), marker="o", color="black", label="knob − envelope")
@@ -133,7 +135,7 @@ def figure(doc: dict) -> Figure:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("command", choices=["measure", "table", "evaluate", "report"])
+    p.add_argument("command", choices=["measure", "table", "evaluate", "knob", "report"])
     p.add_argument("rows", nargs="*", type=Path, help="table / report: rows files to join")
     p.add_argument("--photos", nargs="*"); p.add_argument("--rows-out", type=Path); p.add_argument("--out", type=Path)
     p.add_argument("--models", type=Path, default=None, help="a LAION models folder (default: the demo models)")
@@ -142,17 +144,20 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     models = load_models(args.models) if args.models else demo_model_set()
     base = Settings()
-    if args.command in ("measure", "evaluate"):
+    if args.command in ("measure", "evaluate", "knob"):
         shots = photos(models, args.photos, "table" if args.command == "measure" else "evaluate")
-        rows = measure_rows(models, shots, FAMILIES, args.rates, base)
-        if args.command == "evaluate": rows += knob_rows(models, shots, args.rates, str(args.table), base)
+        rows = measure_rows(models, shots, FAMILIES, args.rates, base) if args.command != "knob" else []
+        if args.command != "measure": rows += knob_rows(models, shots, args.rates, str(args.table), base)
         doc = {"command": " ".join(sys.argv), "photos": [s[0] for s in shots], "families": [f.to_dict() for f in FAMILIES],
                "rates": args.rates, "rows": rows, "machine": machine_info(), "versions": package_versions()}
         args.rows_out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(args.rows_out, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
         return 0
     docs = [json.loads(f.read_text(encoding="utf-8")) for f in args.rows]
-    rows = [r for d in docs for r in d["rows"]]
+    rows = {}
+    for d in docs:                                   # a later file's rows replace an earlier one's for the same photo, structure and rate
+        for r in d["rows"]: rows[(r["photo"], r["structure"], r["rate"])] = r
+    rows = list(rows.values())
     if args.command == "table":
         table = table_from_rows(models, rows, FAMILIES, docs[0]["rates"], base)
         table.measured["command"] = "bench/structures.py measure, then table (see its docstring)"

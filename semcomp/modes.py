@@ -126,13 +126,14 @@ def table_note(table: StructureTable, models: ModelSet) -> str | None:
 # %% ../nbs/12a_modes.ipynb #d504e10f
 def candidates(table: StructureTable, rate: float, trials: int = 1, margin: float = 0.5) -> list:
     "[(Family, predicted PSNR or None)] `compress_auto` tries at target `rate` (bits per model-output pixel), best predicted first."
-    scored = sorted(((f, f.predict(rate)) for f in table.families if f.predict(rate) is not None), key=lambda fp: -fp[1])
-    free = [fp for fp in scored if fp[0].free]
-    bar = max((p for _, p in free), default=-math.inf) - margin
-    paid = [fp for fp in scored if not fp[0].free and fp[1] >= bar][:trials]
-    if scored: return sorted(free + paid, key=lambda fp: -fp[1])
-    lowest = sorted(table.families, key=lambda f: min([r for r, p in zip(f.rates, f.psnr) if p is not None], default=math.inf))
-    return [(f, None) for f in [f for f in lowest if f.free][:1] + [f for f in lowest if not f.free][:trials]]
+    free = [(f, f.predict(rate)) for f in table.families if f.free]                 # always tried: they cost no network run
+    scored = sorted(((f, f.predict(rate)) for f in table.families if not f.free and f.predict(rate) is not None), key=lambda fp: -fp[1])
+    bar = max((p for _, p in free if p is not None), default=-math.inf) - margin
+    paid = [fp for fp in scored if fp[1] >= bar][:trials]
+    if not scored:                                   # below every measured target: the network structures measured lowest
+        lowest = sorted((f for f in table.families if not f.free), key=lambda f: min([r for r, p in zip(f.rates, f.psnr) if p is not None], default=math.inf))
+        paid = [(f, None) for f in lowest[:trials]]
+    return sorted(free + paid, key=lambda fp: -math.inf if fp[1] is None else -fp[1])
 
 # %% ../nbs/12a_modes.ipynb #3c8e9c2a
 def table_for(settings: Settings) -> StructureTable:
