@@ -8,7 +8,8 @@ corpus; fetched by semcomp.train.fetch_photos) is centre-cropped and Lanczos-res
 and then:
 1. the upsampler alone: its 16² area thumbnail, 8-bit, DPCM-coded (the codec's default), enlarged by 10 deterministic
    DDIM steps from seeded noise (semcomp.train.upsampler_psnr), beside bicubic and Lanczos of the same thumbnail;
-2. `compress` at the default settings (optimised conditioning image + latent, --iterations passes) and `decompress`:
+2. `compress` with the structure that was the default before `--method auto` (method optimized: optimised conditioning
+   image + 16² latent, 10 upsampler steps, --iterations passes) and `decompress`:
    bytes, bpp, PSNR, MS-SSIM.
 Writes result/bench_demo.json (per photo and mean, per weights file, with its sha256) and result/bench_demo.png
 (original / bicubic / upsampler / semcomp for every photo, with the first weights file). Results of other weights files

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from semcomp.codec import compress, decompress
 from semcomp.core import atomic_write_bytes, fit_image
-from semcomp.evaluation import CLASSICAL, ENVELOPE_SCALES, at_rate
+from semcomp.evaluation import CLASSICAL, ENVELOPE_SCALES, at_rate, classical_encode
 from semcomp.models import demo_model_set
 from semcomp.pipeline import Settings, machine_info, package_versions, save_figure
 from semcomp.train import fetch_photos, load_manifest, split_photos
@@ -30,6 +30,13 @@ def classical_at(reference: np.ndarray, codec: str, max_bytes: int) -> dict | No
     hits = [at_rate(reference, codec, max_bytes, None if s == 1 else (max(1, round(w * s)), max(1, round(h * s)))) for s in ENVELOPE_SCALES]
     hits = [dict(hit, scale=s) for hit, s in zip(hits, ENVELOPE_SCALES) if hit is not None]
     return max(hits, key=lambda hit: hit["psnr"]) if hits else None
+
+
+def smallest(reference: np.ndarray, codec: str) -> int:
+    "The fewest bytes `codec` codes `reference` in, at its lowest quality and the smallest of the envelope's sizes."
+    h, w = reference.shape[:2]
+    small = np.asarray(Image.fromarray(reference).resize((max(1, round(w * ENVELOPE_SCALES[-1])), max(1, round(h * ENVELOPE_SCALES[-1]))), Image.LANCZOS))
+    return len(classical_encode(small, codec, 0))
 
 
 def main(argv=None) -> int:
@@ -54,16 +61,16 @@ def main(argv=None) -> int:
             start = time.perf_counter()
             hit = classical_at(square, codec, len(c.data))
             took = time.perf_counter() - start
-            row[codec] = None if hit is None else {"bytes": hit["bytes"], "bpp": hit["bpp"], "psnr": hit["psnr"], "ms_ssim": hit["ms_ssim"],
+            row[codec] = {"cannot_fit": True, "smallest_bytes": smallest(square, codec)} if hit is None else {"bytes": hit["bytes"], "bpp": hit["bpp"], "psnr": hit["psnr"], "ms_ssim": hit["ms_ssim"],
                                                    "scale": hit["scale"], "quality": hit["quality"], "seconds_search": took}
-            shots.append((f"{codec.upper()}\n" + ("cannot fit" if hit is None else f"{hit['bytes']} B, {hit['psnr']:.2f} dB"),
+            shots.append((f"{codec.upper()}\n" + (f"≥ {row[codec]['smallest_bytes']} B: cannot fit" if hit is None else f"{hit['bytes']} B, {hit['psnr']:.2f} dB"),
                           np.full_like(square, 255) if hit is None else hit["image"]))
         rows.append(row); pictures.append(shots)
         print(name, json.dumps({k: v for k, v in row.items() if k != "photo"}, default=lambda x: round(x, 3)))
     mean = {}
     for key in ("semcomp", *CLASSICAL):
-        got = [r[key] for r in rows if r[key] is not None]
-        mean[key] = {m: float(np.mean([g[m] for g in got])) if got else None for m in ("bytes", "bpp", "psnr", "ms_ssim")} | {"photos": len(got)}
+        got = [r[key] for r in rows if "psnr" in r[key]]
+        mean[key] = {m: float(np.mean([g[m] for g in got])) if got else None for m in ("bytes", "bpp", "psnr", "ms_ssim")} | {"photos": len(got), "smallest_bytes_when_unfit": [r[key]["smallest_bytes"] for r in rows if "smallest_bytes" in r[key]]}
     for m in ("seconds", "unet_evaluations"): mean["semcomp"][m] = float(np.mean([r["semcomp"][m] for r in rows]))
     fig = Figure(figsize=(2.0 * 5, 2.25 * len(rows)), dpi=110)
     for i, shots in enumerate(pictures):
