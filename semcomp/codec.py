@@ -132,7 +132,7 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
     if not isinstance(image, Image.Image): image = load_rgb(image)
     settings = settings or Settings()
     if settings.method == "auto":
-        from .modes import compress_auto          # it calls this function once for each structure it tries
+        from semcomp.modes import compress_auto          # it calls this function once for each structure it tries
         return compress_auto(models, image, caption, settings, name, progress, monitor)
     settings = transmitted_settings(with_model_defaults(settings, models))
     path = file_path(settings.method)
@@ -156,10 +156,12 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
         components["cond"] = rec.side.cond_payload
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
         if rec.side.diffc_payload: components["diffc"] = rec.side.diffc_payload
-    def packed(extra={}): return Bitstream(models.fingerprint(), image.size, settings.fit, {**components, **extra})
+    def packed(extra: dict | None = None): return Bitstream(models.fingerprint(), image.size, settings.fit, {**components, **(extra or {})})
     if settings.residual is not None:
         layers = {}
-        def layer(q): return layers.setdefault(q, {"residual": encode_residual(fitted.pixels, rec.output, q, fitted.content_box)})
+        def layer(q):
+            if q not in layers: layers[q] = {"residual": encode_residual(fitted.pixels, rec.output, q, fitted.content_box)}
+            return layers[q]
         quality = settings.residual if target is None else highest_quality(lambda q: len(pack(packed(layer(q)))), 1, settings.residual, target)
         if quality is not None:
             components.update(layer(quality)); rec = with_residual(rec, components["residual"])

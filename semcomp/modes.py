@@ -15,7 +15,6 @@ from tqdm.auto import tqdm
 import semcomp
 from .bitstream import CondCodec
 from .core import fit_image
-from .latent import NoFit
 from .models import ModelSet
 from .pipeline import Settings, package_versions, machine_info
 from .codec import Compressed, compress, target_size
@@ -145,11 +144,11 @@ def compress_auto(models: ModelSet, image: Image.Image, caption: str, settings: 
     "Method 'auto': the file of the structure (of `candidates`) that decodes best within the target size (`settings`' or the table's default)."
     table = table_for(settings)
     s = models.output_size
-    target = target_size(dataclasses.replace(settings, method="optimized"), image.size)
+    target = target_size(dataclasses.replace(settings, method="optimized"), image.size)   # any method with a size to trade
     given = target is not None
     if target is None: target = max(1, round(table.default_bpp * s * s / 8))
     rate = 8 * target / (s * s)
-    tried, best, start = [], None, time.perf_counter()
+    tried, best, chosen, start = [], None, None, time.perf_counter()
     cost = {"nfe_encode": 0, "nfe_backward": 0, "nfe_decode": 0}
     for family, predicted in candidates(table, rate, settings.trials):
         trial = dataclasses.replace(family.structure.settings(settings), target_bytes=target, target_bpp=None)
@@ -164,7 +163,7 @@ def compress_auto(models: ModelSet, image: Image.Image, caption: str, settings: 
             spent = {k: getattr(c.rec, k) for k in cost}
             tried.append({**row, "bytes": len(c.data), "psnr": c.metrics["psnr"], "psnr_model_size": c.rec.psnr,
                           "unet_evaluations": sum(spent.values()), "seconds": round(time.perf_counter() - t0, 3)})
-            if best is None or (c.metrics["psnr"], -len(c.data)) > (best.metrics["psnr"], -len(best.data)): best = c
+            if best is None or (c.metrics["psnr"], -len(c.data)) > (best.metrics["psnr"], -len(best.data)): best, chosen = c, family.label
         for k in cost: cost[k] += spent[k]
     if best is None:
         raise ValueError(f"no structure fits {target} bytes ({rate:.3f} bits per {s}² output pixel): "
@@ -172,9 +171,8 @@ def compress_auto(models: ModelSet, image: Image.Image, caption: str, settings: 
     seconds = time.perf_counter() - start
     rec = dataclasses.replace(best.rec, nfe_encode=cost["nfe_encode"] + cost["nfe_decode"] - best.rec.nfe_decode,
                               nfe_backward=cost["nfe_backward"], seconds_encode=seconds - best.rec.seconds_decode)
-    chosen = next(t for t in tried if t.get("bytes") == len(best.data) and t.get("psnr") == best.metrics["psnr"])
     record = {"target_bytes": target, "target_bpp_model": rate, "target_from": "given" if given else "the table's default rate",
-              "table": table.source, "note": table_note(table, models), "chosen": chosen["structure"], "tried": tried,
+              "table": table.source, "note": table_note(table, models), "chosen": chosen, "tried": tried,
               "unet_evaluations": sum(cost.values()), "seconds": round(seconds, 3)}
     return dataclasses.replace(best, rec=rec, structure=record)
 
