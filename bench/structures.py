@@ -12,7 +12,7 @@ the even ones measure the table (`measure`, then `table`), the odd ones evaluate
 the knob is scored on photos its table never saw. Each photo is centre-cropped and Lanczos-resized to the models' output
 size, captioned by its manifest description. `measure` compresses every structure of FAMILIES at every target of RATES
 (bits per output pixel; each a real file); `evaluate` does the same and also `--method auto` at each target with the
-table (`knob`: only the knob, e.g. after the table changed); `report` writes knob.json (from the rows files given; where
+table (`knob`: only the knob, e.g. after the table changed; `--families`: only some structures); `report` writes knob.json (from the rows files given; where
 several hold the knob's rows for a photo, the last file's) (per target: bytes, bpp, PSNR, MS-SSIM, envelope, ΔPSNR, unet evaluations, seconds, the
 structures chosen; each structure's curve; the knob against the best fixed structure and the transform coder alone) and
 knob.png. Split a long run between processes with `--photos` and join the rows files. With `--models FOLDER` (LAION's,
@@ -141,12 +141,16 @@ def main(argv=None) -> int:
     p.add_argument("--models", type=Path, default=None, help="a LAION models folder (default: the demo models)")
     p.add_argument("--table", type=Path, default=TABLE, help="evaluate: the table the knob reads")
     p.add_argument("--rates", nargs="*", type=float, default=RATES)
+    p.add_argument("--families", nargs="*", help="measure / evaluate: only the structures with these labels (join the rows files after)")
     args = p.parse_args(argv)
     models = load_models(args.models) if args.models else demo_model_set()
     base = Settings()
     if args.command in ("measure", "evaluate", "knob"):
         shots = photos(models, args.photos, "table" if args.command == "measure" else "evaluate")
-        rows = measure_rows(models, shots, FAMILIES, args.rates, base) if args.command != "knob" else []
+        unknown = set(args.families or ()) - {f.label for f in FAMILIES}
+        if unknown: p.error(f"no structures labelled {sorted(unknown)}; the labels are {[f.label for f in FAMILIES]}")
+        families = [f for f in FAMILIES if not args.families or f.label in args.families]
+        rows = measure_rows(models, shots, families, args.rates, base) if args.command != "knob" else []
         if args.command != "measure": rows += knob_rows(models, shots, args.rates, str(args.table), base)
         doc = {"command": " ".join(sys.argv), "photos": [s[0] for s in shots], "families": [f.to_dict() for f in FAMILIES],
                "rates": args.rates, "rows": rows, "machine": machine_info(), "versions": package_versions()}

@@ -95,7 +95,7 @@ def settings_from_args(args) -> Settings:
         raise ValueError(f"{', '.join(given)}: --method auto chooses the structure from its table; give --method optimized (or another method) to fix it yourself")
     lat = LatentSettings()
     def given_or(dest, default): return default if getattr(args, dest) is None else getattr(args, dest)
-    coder = given_or("cond_codec", "dct" if method == "transform" else lat.cond_codec.format)   # the transform coder: dct unless told
+    coder = given_or("cond_codec", lat.cond_codec.format)
     quality = args.cond_quality if args.cond_quality is not None else (lat.cond_codec.quality if coder == "dpcm" else 50)
     table = args.structures if args.structures is not None else (args.models / "structures.json" if (args.models / "structures.json").is_file() else None)
     return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, residual=args.residual, prior=args.prior, prior_steps=args.prior_steps,

@@ -17,7 +17,7 @@ from .models import ModelSet
 from .embedding import embed_text
 from .prior import PRIOR_MODES
 from .latent import SideInfo, decode_side_info, last_unet
-from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption, with_model_defaults, decoder_steps
+from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption, with_model_defaults, decoder_steps, TRANSFORM_BASE
 from .bitstream import (Bitstream, FormatError, Reader, pack, unpack, component_bits, write_varint, half,
                                encode_caption, decode_caption, decode_cond, decode_latent, encode_residual, decode_residual, add_residual,
                                DiffcCode, decode_diffc)
@@ -143,7 +143,8 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
     components = {"settings": encode_settings(ds)}
     if reads_caption(models, path): components["caption"] = encode_caption(caption)
     target = target_size(settings, image.size)
-    if target is not None and settings.residual is None:   # the budget goes to the side information (or the transform-coded image)
+    layered = settings.residual is not None or path == "image"    # the image path's image is its residual layer
+    if target is not None and not layered:                 # the budget goes to the side information
         early = path == "side" and settings.latent.decode == "estimate" and steps > 1   # room for where the decoder may stop
         header = {**components, "settings": encode_settings(dataclasses.replace(ds, finish=steps - 1))} if early else components
         budget = side_budget(target, len(pack(Bitstream(models.fingerprint(), image.size, settings.fit, header))))
@@ -157,17 +158,19 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
         if rec.side.diffc_payload: components["diffc"] = rec.side.diffc_payload
     def packed(extra: dict | None = None): return Bitstream(models.fingerprint(), image.size, settings.fit, {**components, **(extra or {})})
-    if settings.residual is not None:
+    if layered:
+        top = settings.residual if settings.residual is not None else (100 if target is not None else 50)   # the image path's default
         layers = {}
         def layer(q):
             if q not in layers: layers[q] = {"residual": encode_residual(fitted.pixels, rec.output, q, fitted.content_box)}
             return layers[q]
-        quality = settings.residual if target is None else highest_quality(lambda q: len(pack(packed(layer(q)))), 1, settings.residual, target)
+        quality = top if target is None else highest_quality(lambda q: len(pack(packed(layer(q)))), 1, top, target)
         if quality is not None:
             components.update(layer(quality)); rec = with_residual(rec, components["residual"])
+        elif path == "image": raise ValueError(f"the image does not fit {target} bytes even at the dct coder's lowest quality (the transform coder alone; a structure with a model may fit)")
         elif len(pack(packed())) > target:
             raise ValueError(f"the base of this structure takes {len(pack(packed()))} bytes, more than the target of {target}")
-        if target is not None: rec = dataclasses.replace(rec, size_search={**rec.size_search, "residual_quality": quality, "residual_max_quality": settings.residual})
+        if target is not None: rec = dataclasses.replace(rec, size_search={**rec.size_search, "residual_quality": quality, "residual_max_quality": top})
     stream = packed()
     data = pack(stream)
     assert target is None or len(data) <= target, f"{len(data)} bytes exceed the target {target}"   # side_budget's promise
@@ -241,8 +244,8 @@ def parse_file(data: bytes) -> ParsedFile:
     if ds.path == "caption" and (caption is None or cond is not None or latent is not None):
         raise FormatError("file: a caption-path file holds a caption and no side information")
     if ds.path == "side" and cond is None: raise FormatError("file: side-information path without a conditioning image")
-    if ds.path == "image" and (cond is None or latent is not None or diffc is not None):
-        raise FormatError("file: an image-path file holds the transform-coded image (cond) and no latent or diffc steps")
+    if ds.path == "image" and (residual is None or cond is not None or latent is not None or diffc is not None):
+        raise FormatError("file: an image-path file holds the transform-coded image (residual) and no side information")
     if diffc is not None and (ds.path != "side" or latent is not None): raise FormatError("file: diffc steps go with a conditioning image on the side path, without a latent")
     return ParsedFile(stream, ds, caption, cond, latent, residual, diffc)
 
@@ -262,8 +265,6 @@ def check_fits(parsed: ParsedFile, models: ModelSet):
         raise FormatError(f"diffc: more chunks than the {models.output_size}² image has values")
     if parsed.residual is not None and parsed.residual.shape[0] != models.output_size:
         raise FormatError(f"residual: {parsed.residual.shape[0]}² does not match the models' {models.output_size}² output")
-    if parsed.settings.path == "image" and parsed.cond.shape[0] != models.output_size:
-        raise FormatError(f"cond: the {parsed.cond.shape[0]}² image does not match the models' {models.output_size}² output")
     if parsed.settings.path == "side":
         index, low, size = last_unet(models)
         if parsed.cond.shape[0] > low: raise FormatError(f"cond: {parsed.cond.shape[0]}² conditioning image is larger than the upsampler's {low}² input")
@@ -281,7 +282,9 @@ def decompress(data: bytes, models: ModelSet, progress: bool = False) -> Decoded
     if ds.path == "caption":
         stages, nfe, _ = generate_from_caption(models, parsed.caption, ds.pipeline_settings(), progress)
         output, side, total = to_uint8(stages[-1][1].image), None, sum(nfe.values())
-    elif ds.path == "image": stages, output, side, total = [], parsed.cond, None, 0    # the transform coder alone: no network runs
+    elif ds.path == "image":                    # the transform coder alone: no network runs, the residual layer below is the image
+        s = models.output_size
+        stages, output, side, total = [], np.full((s, s, 3), TRANSFORM_BASE, np.uint8), None, 0
     else:
         stages = []
         side = SideInfo(parsed.cond, parsed.latent, stream.components["cond"], stream.components.get("latent", b""),

@@ -105,7 +105,7 @@ def two_step_points() -> list[OperatingPoint]:
             for q, lmbda in ((35, 0.002), (40, 0.004), (45, 0.004), (55, 0.008), (60, 0.004), (70, 0.002), (80, 0.001))]
 
 def residual_points(qualities=(20, 25, 30, 35, 40, 45, 50)) -> list[OperatingPoint]:
-    "Beyond the λ curve's reach: its 108-byte point (dct q40 λ.004 · 2 steps on the held-out photos) plus a residual layer at each dct quality."
+    "Beyond the λ curve's reach: its 102-byte point (dct q40 λ.004 · 2 steps on the held-out photos) plus a residual layer at each dct quality."
     base = two_step_points()[1]
     return [dataclasses.replace(base, label=f"{base.label} + residual q{q}", residual=q) for q in qualities]
 

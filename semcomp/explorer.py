@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_explorer.ipynb #3c728938
 from __future__ import annotations
-import dataclasses, io, threading
+import io, threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,14 +59,13 @@ def panel_settings(v: PanelValues) -> Settings:
                             latent_bits=v.latent_bits, cond_codec=CondCodec(v.cond_codec, v.cond_quality), iterations=v.iterations,
                             lmbda=v.lmbda, relaxed_passes=v.relaxed_passes, diffc_steps=v.diffc_steps)
     method = "diffc" if v.path.endswith("diffc steps") else "transform" if v.path.startswith("transform") else "optimized"
-    if method == "transform" and v.cond_codec == "dpcm": latent = dataclasses.replace(latent, cond_codec=CondCodec("dct", 50))   # DPCM is a thumbnail coder
     return Settings(seed=v.seed, method=method, latent=latent, target_bytes=v.target_bytes or None, residual=v.residual or None)
 
 # %% ../nbs/15_explorer.ipynb #9a0c7612
 def intermediate_pictures(c: Compressed) -> list:
     "[(title, (h, w, 3) uint8)] between the original and the result."
     rec = c.rec
-    if rec.side is None or rec.method == "transform":
+    if rec.side is None:
         from semcomp.core import to_uint8
         return [(label, to_uint8(stage.image)) for label, stage in rec.stages[:-1]]
     r = 0 if rec.side.latent is None else rec.side.latent.shape[-1]

@@ -21,14 +21,14 @@ from .prior import text_to_image_embedding, PRIOR_MODES
 from .decoder import decode
 from .upsampler import upsample
 from .metrics import psnr
-from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_picture, fit_cond_quality, transmit
+from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_picture
 from .diffc import encode_diffc_image
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings',
-           'with_model_defaults', 'decoder_steps', 'inference_record', 'Reconstruction', 'generate_from_caption',
-           'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct_transform', 'reconstruct',
-           'psnr_line', 'comparison_figure', 'save_figure', 'package_versions', 'machine_info']
+__all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'TRANSFORM_BASE', 'CaptionError', 'read_captions', 'pick_caption', 'Job',
+           'find_jobs', 'Settings', 'with_model_defaults', 'decoder_steps', 'inference_record', 'Reconstruction',
+           'generate_from_caption', 'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct_transform',
+           'reconstruct', 'psnr_line', 'comparison_figure', 'save_figure', 'package_versions', 'machine_info']
 
 # %% ../nbs/08_pipeline.ipynb #ab41a745
 IMAGE_SUFFIXES = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
@@ -190,20 +190,17 @@ def reconstruct_with_side_info(models: ModelSet, caption: str, fitted: FittedIma
                           enc.nfe_decode, enc.seconds, enc.seconds_decode, {}, enc.side, text.tokens.dropped[0], enc.size_search,
                           diffc=enc.diffc, decode_step=enc.decode_step, decode_psnrs=enc.decode_psnrs)
 
+TRANSFORM_BASE = 128                 # the transform coder's base: flat grey, on which its layer codes the whole image
+
 def reconstruct_transform(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image") -> Reconstruction:
-    """The transform coder alone, no network: `fitted` coded at the model's resolution by `settings.latent.cond_codec`
-    (with `latent.max_side_bytes`, at the highest quality whose payload fits). The `side` holds it as a conditioning image."""
+    """The base of the transform coder alone: a flat grey image at the model's resolution, no network. `codec.compress`
+    codes the image itself as the residual layer on it (`residual_image` of grey is the image), so the decoder needs the
+    file alone; its quality is `settings.residual` (with a target size, the highest that fits)."""
     if fitted.size != models.output_size:
         raise ValueError(f"image was fitted to {fitted.size}² but the models produce {models.output_size}²")
-    start, latent, search = time.perf_counter(), settings.latent, {}
-    if latent.max_side_bytes is not None:
-        try: latent, search = fit_cond_quality(fitted.pixels, None, latent)
-        except ValueError: raise ValueError(f"the image does not fit {latent.max_side_bytes} bytes with the {latent.cond_codec.format} coder "
-                                            f"at its lowest quality (the transform coder alone; a model's structure may fit)") from None
-    side = transmit(fitted.pixels, None, latent)
-    seconds = time.perf_counter() - start
-    return Reconstruction(name, caption, fitted, "transform", [], side.cond, psnr(fitted.reference, crop_to_box(side.cond, fitted.content_box)),
-                          0, 0, 0, seconds, 0.0, {}, side, "", search)
+    base = np.full((fitted.size, fitted.size, 3), TRANSFORM_BASE, np.uint8)
+    return Reconstruction(name, caption, fitted, "transform", [], base, psnr(fitted.reference, crop_to_box(base, fitted.content_box)),
+                          0, 0, 0, 0.0, 0.0)
 
 def reconstruct(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image",
                 progress: bool = False, monitor=None) -> Reconstruction:
@@ -225,7 +222,7 @@ def psnr_line(rec: Reconstruction, original_psnr: float | None = None) -> str:
 def comparison_figure(rec: Reconstruction, note: str = "", original_psnr: float | None = None) -> Figure:
     "Original, intermediate images (caption path) or latent and learned conditioning image (side information), and the result."
     panels = [("original", rec.fitted.reference)]
-    if rec.side is None or rec.method == "transform": panels += [(label, to_uint8(s.image)) for label, s in rec.stages[:-1]]
+    if rec.side is None: panels += [(label, to_uint8(s.image)) for label, s in rec.stages[:-1]]
     else:
         r = 0 if rec.side.latent is None else rec.side.latent.shape[-1]
         panels += [(f"latent {r}²" if r else "no latent (seeded noise)", latent_picture(rec.side.latent, rec.side.cond.shape[0])),

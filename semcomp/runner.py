@@ -240,7 +240,7 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
         rec = c.rec
         if rec.caption_dropped: log(f"note {job.name}: caption longer than CLIP's 77 tokens; not read: “{rec.caption_dropped}”")
         outputs = {"sc": f"{job.name}.sc", "recon": f"{job.name}_recon.png", "figure": f"{job.name}_figure.png"}
-        if rec.side is not None and rec.method != "transform":
+        if rec.side is not None:
             outputs.update(latent=f"{job.name}_latent.png", cond=f"{job.name}_cond.png")
             save_png(latent_picture(rec.side.latent, rec.side.cond.shape[0]), out / outputs["latent"])
             save_png(rec.side.cond, out / outputs["cond"])
