@@ -72,12 +72,13 @@ def main(argv=None) -> int:
         got = [r[key] for r in rows if "psnr" in r[key]]
         mean[key] = {m: float(np.mean([g[m] for g in got])) if got else None for m in ("bytes", "bpp", "psnr", "ms_ssim")} | {"photos": len(got), "smallest_bytes_when_unfit": [r[key]["smallest_bytes"] for r in rows if "smallest_bytes" in r[key]]}
     for m in ("seconds", "unet_evaluations"): mean["semcomp"][m] = float(np.mean([r["semcomp"][m] for r in rows]))
-    fig = Figure(figsize=(2.0 * 5, 2.25 * len(rows)), dpi=110)
+    fig = Figure(figsize=(7.5, 1.75 * len(rows) + 0.3), dpi=100)       # page width: every panel at its size
+
     for i, shots in enumerate(pictures):
         for j, (title, pixels) in enumerate(shots):
             ax = fig.add_subplot(len(rows), 5, 5 * i + j + 1)
-            ax.imshow(pixels, interpolation="nearest"); ax.set_title(title, fontsize=8.5); ax.axis("off")
-    fig.suptitle(f"held-out photos at 64²: semcomp with no options (demo models) and JPEG/WebP/AVIF in no more bytes", fontsize=9.5)
+            ax.imshow(pixels, interpolation="nearest"); ax.set_title(title, fontsize=8); ax.axis("off")
+    fig.suptitle(f"held-out photos at 64²: semcomp with no options (demo models) and JPEG/WebP/AVIF in no more bytes", fontsize=8.5)
     fig.tight_layout()
     args.out.mkdir(parents=True, exist_ok=True)
     save_figure(fig, args.out / "front_page.png")

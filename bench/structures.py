@@ -112,8 +112,8 @@ def report(rows: list, out: Path) -> dict:
 
 
 def figure(doc: dict) -> Figure:
-    fig = Figure(figsize=(11, 4.4), dpi=110)
-    ax, dx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    fig = Figure(figsize=(7.6, 7.4), dpi=100)                # one column, legible at page width
+    ax, dx = fig.add_subplot(2, 1, 1), fig.add_subplot(2, 1, 2, sharex=None)
     for label, c in doc["curves"].items():
         pts = [(b, p) for b, p in zip(c["bpp"], c["psnr"]) if b is not None and p is not None]
         if not pts: continue

@@ -9,7 +9,7 @@ link and anchor resolves.
 Usage: python tools/build_docs.py [--out _docs] [--only NAME ...] [--check] [--jobs N]
 """
 from __future__ import annotations
-import argparse, contextlib, html, importlib, os, re, sys, tempfile, time
+import argparse, contextlib, html, importlib, os, re, shutil, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,6 +166,21 @@ def link_sources(body: str) -> str:
     return SOURCE_LINK.sub(lambda m: f'href="{m.group(1)}.py.html' + (f'#L-{m.group(2)}"' if m.group(2) else '"'), body)
 
 
+REPO_IMAGE = re.compile(r'(<img\b[^>]*\bsrc=")\.\./([^"]+)"')
+
+
+def ship_images(body: str, out: Path) -> str:
+    "Images the notebooks show from the repository (`../result/x.png`, right in JupyterLab and on GitHub) are copied into the site's media/ and linked there."
+    def ship(m):
+        source = ROOT / html.unescape(m.group(2))
+        if not source.is_file(): return m.group(0)                 # left as it is: the browser check reports it
+        target = out / "media" / m.group(2).replace("/", "_")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return f'{m.group(1)}media/{m.group(2).replace("/", "_")}"'
+    return REPO_IMAGE.sub(ship, body)
+
+
 def source_page(module: Path) -> str:
     "A module's source as a page of the site, one anchor per line (`#L-<n>`)."
     from pygments import highlight
@@ -301,7 +316,7 @@ def build(out: Path, only: list[str] | None = None, log=print, jobs: int = 1) ->
     for name, title, body in rendered:
         body = body.replace("<title>Notebook</title>", f"<title>semcomp — {html.escape(title)}</title>")
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + navigation(pages, name), body, count=1)
-        body = add_anchors(link_sources(body).replace("</head>", STYLE + "</head>", 1), name)
+        body = add_anchors(ship_images(link_sources(body), out).replace("</head>", STYLE + "</head>", 1), name)
         target = out / f"{name}.html"
         target.write_text(body, encoding="utf-8")
         written.append(target)
