@@ -19,7 +19,7 @@ from .upsampler import upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
 from .bitstream import DiffcCode, encode_diffc
-from .latent import LatentSettings, SideInfo, Encoded, last_unet, conditioning_input, transmit, best_decode_step
+from .latent import LatentSettings, SideInfo, Encoded, last_unet, conditioning_input, transmit, best_decode_step, fit_cond_quality
 
 # %% auto #0
 __all__ = ['MAX_CHUNK_VALUES', 'posterior', 'candidates', 'arrivals', 'choose', 'DiffcRun', 'diffc_walk', 'encode_diffc_image',
@@ -122,10 +122,16 @@ def encode_diffc_image(models, target_pixels: np.ndarray, settings: LatentSettin
         raise ValueError(f"diffc sends at most {settings.steps - 1} of the {settings.steps} upsampler steps, got diffc_steps {settings.diffc_steps}")
     start = time.perf_counter()
     target = to_tensor(target_pixels, models.device)
-    side = transmit(to_uint8(area_downsample(target, settings.cond_size or low)), None, settings)
+    thumbnail = to_uint8(area_downsample(target, settings.cond_size or low))
+    side = transmit(thumbnail, None, settings)
+    search = {}
+    if settings.max_side_bytes is not None and len(side.cond_payload) >= settings.max_side_bytes:   # no room for a step: a cheaper thumbnail
+        try: fitted, search = fit_cond_quality(thumbnail, None, dataclasses.replace(settings, max_side_bytes=settings.max_side_bytes // 2))
+        except ValueError: raise ValueError(f"the conditioning image alone takes {len(side.cond_payload)} of the {settings.max_side_bytes} bytes, "
+                                            f"and half of them even at the {settings.cond_codec.format} coder's lowest quality") from None
+        side = transmit(thumbnail, None, fitted)
     cond01 = to_tensor(side.cond, models.device)
     budget = None if settings.max_side_bytes is None else settings.max_side_bytes - len(side.cond_payload)
-    if budget is not None and budget < 1: raise ValueError(f"the conditioning image alone takes {len(side.cond_payload)} of the {settings.max_side_bytes} bytes")
     run = diffc_walk(models, cond01, settings.steps, seed, settings.diffc_bits, settings.diffc_steps, target01=target, box=box,
                      text_encodings=text_encodings, progress=progress)
     code, fwd = _fit_code(run.code, budget), run.nfe
@@ -148,7 +154,8 @@ def encode_diffc_image(models, target_pixels: np.ndarray, settings: LatentSettin
     stats = {"steps_sent": code.stop, "bits": code.bits, "chunks": code.chunks, "kl_bits": [round(b, 2) for b in run.code.kl_bits],
              "payload_bytes": len(payload), "kl_bytes": kl / 8, "overhead": 8 * len(payload) / kl - 1 if kl else None,
              "candidates": run.candidates}
-    search = {} if budget is None else {"diffc_steps_asked": settings.diffc_steps, "diffc_steps": code.stop, "unet_evaluations": fwd}
+    search = {} if budget is None else {**({"thumbnail_quality": search["quality"], "thumbnail_quality_asked": settings.cond_codec.quality} if search else {}),
+                                        "diffc_steps_asked": settings.diffc_steps, "diffc_steps": code.stop, "unet_evaluations": fwd}
     return Encoded(side, image, psnr(target_pixels, image, box or (0, 0, size, size)), fwd, 0, seconds, [], decoded.nfe, decode_seconds,
                    settings.steps, search, stats, decode_step=finish or settings.steps, decode_psnrs=scores)
 
