@@ -97,11 +97,10 @@ def settings_from_args(args) -> Settings:
     def given_or(dest, default): return default if getattr(args, dest) is None else getattr(args, dest)
     coder = given_or("cond_codec", lat.cond_codec.format)
     quality = args.cond_quality if args.cond_quality is not None else (lat.cond_codec.quality if coder == "dpcm" else 50)
-    table = args.structures if args.structures is not None else (args.models / "structures.json" if (args.models / "structures.json").is_file() else None)
     return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, residual=args.residual, prior=args.prior, prior_steps=args.prior_steps,
                     prior_candidates=args.prior_candidates, prior_cond_scale=args.prior_cond_scale,
                     cond_scale=args.cond_scale, fit=args.fit, caption_index=args.caption_line - 1, method=method,
-                    structures=None if table is None else str(table), trials=args.trials,
+                    structures=None if args.structures is None else str(args.structures), trials=args.trials,
                     latent=LatentSettings(steps=given_or("upsampler_steps", lat.steps), latent_size=args.latent_size, cond_size=args.cond_size,
                                           inversion_iters=args.inversion_iters, iterations=given_or("iterations", lat.iterations), lr=args.lr,
                                           optimize_latent=not args.fixed_latent, target_psnr=args.target_psnr,

@@ -16,7 +16,7 @@ from .core import FitGeometry, fit_geometry, fit_image, restore_original, crop_t
 from .models import ModelSet
 from .embedding import embed_text
 from .prior import PRIOR_MODES
-from .latent import SideInfo, decode_side_info, last_unet
+from .latent import SideInfo, decode_side_info, last_unet, highest_quality
 from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption, with_model_defaults, decoder_steps, TRANSFORM_BASE
 from .bitstream import (Bitstream, FormatError, Reader, pack, unpack, component_bits, write_varint, half,
                                encode_caption, decode_caption, decode_cond, decode_latent, encode_residual, decode_residual, add_residual,
@@ -27,8 +27,8 @@ from .metrics import image_metrics, psnr
 # %% auto #0
 __all__ = ['PATHS', 'MAX_STEPS', 'MAX_CANDIDATES', 'SIDE', 'PRIOR', 'FINISH', 'IMAGE', 'SHORT', 'DecodeSettings',
            'transmitted_settings', 'encode_settings', 'decode_settings', 'WrongModelsError', 'reads_caption',
-           'Compressed', 'file_path', 'compress', 'highest_quality', 'with_residual', 'target_size', 'side_budget',
-           'Decoded', 'ParsedFile', 'parse_file', 'check_fits', 'decompress']
+           'Compressed', 'file_path', 'compress', 'with_residual', 'target_size', 'side_budget', 'Decoded',
+           'ParsedFile', 'parse_file', 'check_fits', 'decompress']
 
 # %% ../nbs/12_codec.ipynb #07e56705
 PATHS = ("caption", "side", "image")
@@ -178,15 +178,6 @@ def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, se
     reference = crop_to_box(np.asarray(image), fitted.geometry.region)
     return Compressed(data, component_bits(stream), rec, restored, reference, image_metrics(reference, restored), settings)
 
-def highest_quality(size_of, low: int, high: int, limit: int) -> int | None:
-    "The highest quality in [`low`, `high`] whose `size_of(quality)` is at most `limit` (sizes grow with quality; bisection), or None."
-    if size_of(low) > limit: return None
-    while low < high:
-        mid = (low + high + 1) // 2
-        if size_of(mid) <= limit: low = mid
-        else: high = mid - 1
-    return low
-
 def with_residual(rec: Reconstruction, payload: bytes) -> Reconstruction:
     "`rec` with the residual layer in `payload` added to its output, rescored (the PSNR without it kept as `base_psnr`)."
     start = time.perf_counter()
@@ -197,7 +188,7 @@ def with_residual(rec: Reconstruction, payload: bytes) -> Reconstruction:
 def target_size(settings: Settings, size: tuple) -> int | None:
     "The file size `settings` asks for, in bytes (`target_bpp` counts the original image's pixels), or None."
     if settings.target_bytes is None and settings.target_bpp is None: return None
-    if settings.method == "caption": raise ValueError("a target size needs a side-information method (optimized or inversion); the caption path has no size to trade")
+    if settings.method == "caption": raise ValueError("a target size needs a method with a size to trade (auto, optimized, inversion, diffc or transform); the caption path has none")
     return settings.target_bytes if settings.target_bytes is not None else int(settings.target_bpp * size[0] * size[1] / 8)
 
 def side_budget(target: int, fixed: int) -> int:

@@ -26,9 +26,9 @@ from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode
 # %% auto #0
 __all__ = ['METHODS', 'DECODE_MODES', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',
            'conditioning_input', 'start_noise', 'decode_side_info', 'best_decode_step', 'invert_unet', 'invert_latent',
-           'transmit', 'side_bytes', 'fit_cond_quality', 'fit_side_size', 'Encoded', 'straight_through', 'coded_latent',
-           'NoFit', 'CondParameters', 'optimize_side_info', 'reference_side_info', 'size_trials', 'optimize_to_fit',
-           'encode_image', 'latent_picture']
+           'transmit', 'side_bytes', 'highest_quality', 'fit_cond_quality', 'fit_side_size', 'Encoded',
+           'straight_through', 'coded_latent', 'NoFit', 'CondParameters', 'optimize_side_info', 'reference_side_info',
+           'size_trials', 'optimize_to_fit', 'encode_image', 'latent_picture']
 
 # %% ../nbs/10_latent.ipynb #cf921534
 METHODS = ("caption", "inversion", "optimized", "reference", "diffc", "transform", "auto")   # 'caption': no side information; 'diffc': see `diffc`;
@@ -156,25 +156,31 @@ def side_bytes(side: SideInfo) -> int:
     "Bytes of the side information's payloads (cond + latent)."
     return len(side.cond_payload) + len(side.latent_payload)
 
+def highest_quality(size_of, low: int, high: int, limit: int) -> int | None:
+    "The highest quality in [`low`, `high`] whose `size_of(quality)` is at most `limit` (sizes grow with quality; bisection), or None."
+    if size_of(low) > limit: return None
+    while low < high:                        # invariant: `low` fits; find the largest that does
+        mid = (low + high + 1) // 2
+        if size_of(mid) <= limit: low = mid
+        else: high = mid - 1
+    return low
+
 def fit_cond_quality(cond: np.ndarray, latent: torch.Tensor | None, settings: LatentSettings) -> tuple[LatentSettings, dict]:
     """The highest quality of `settings.cond_codec`'s coder at which the encoder's first side information (`cond`, `latent`)
     fits `settings.max_side_bytes`, by bisection on the exact payload sizes (no network evaluation; bytes grow with quality).
     Returns the settings with that quality, and what the search did. A `ValueError` if even the lowest quality does not fit."""
     fmt, budget = settings.cond_codec.format, settings.max_side_bytes
     low, high = QUALITY_RANGES[fmt]
-    def size(q): return side_bytes(transmit(cond, latent, dataclasses.replace(settings, cond_codec=CondCodec(fmt, q))))
     trials = {}
-    def fits(q):
-        trials[q] = size(q); return trials[q] <= budget
-    if not fits(low):
+    def size(q):
+        if q not in trials: trials[q] = side_bytes(transmit(cond, latent, dataclasses.replace(settings, cond_codec=CondCodec(fmt, q))))
+        return trials[q]
+    quality = highest_quality(size, low, high, budget)
+    if quality is None:
         raise ValueError(f"the side information does not fit {budget} bytes: with the {fmt} coder at its lowest quality ({low}) it takes "
                          f"{trials[low]} bytes (a smaller latent, --latent-bits, or another coder may fit)")
-    while low < high:                        # invariant: `low` fits; find the largest that does
-        mid = (low + high + 1) // 2
-        if fits(mid): low = mid
-        else: high = mid - 1
-    return dataclasses.replace(settings, cond_codec=CondCodec(fmt, low)), {"budget_bytes": budget, "quality": low, "trials": len(trials),
-                                                                           "unet_evaluations": 0, "first_pass_bytes": trials[low]}
+    return dataclasses.replace(settings, cond_codec=CondCodec(fmt, quality)), {"budget_bytes": budget, "quality": quality, "trials": len(trials),
+                                                                               "unet_evaluations": 0, "first_pass_bytes": trials[quality]}
 
 def fit_side_size(cond: np.ndarray, x_full: torch.Tensor | None, settings: LatentSettings, output_size: int) -> tuple:
     """Side information that fits `settings.max_side_bytes`: the requested latent resolution, else half, a quarter or none

@@ -365,6 +365,7 @@ class ModelSet:
     device: torch.device = torch.device("cpu")
     dtype: torch.dtype = torch.float32
     inference: dict = field(default_factory=lambda: dict(PRESET_INFERENCE))   # the sampling settings these models are published with
+    structures: Path | None = None               # the structure table measured for these models (`structures.json` in their folder; chapter `modes`)
     _fingerprint: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -481,5 +482,6 @@ def load_models(folder: str | Path = "models", device="auto", dtype="float32", t
         raise CheckpointError(f"{folder}: CLIP weights are missing; put OpenAI's ViT-L-14.pt (or open_clip's "
                               f"open_clip_pytorch_model.bin for ViT-L-14/openai) there as one of {list(CLIP_FILES)}")
     sources["clip"] = load_clip_weights(clip, clip_file, trust)
+    table = folder / "structures.json"
     return ModelSet(clip, decoder, prior, dcfg, pcfg, clip_section, sources, trained=True, name=f"models from {folder}",
-                    inference=dict(LAION_INFERENCE)).to(device, dtype)
+                    inference=dict(LAION_INFERENCE), structures=table if table.is_file() else None).to(device, dtype)

@@ -78,10 +78,6 @@ class Family:
             if rate <= r1: return p0 + (p1 - p0) * math.log(rate / r0) / math.log(r1 / r0)
         return known[-1][1]
 
-    def cost(self, rate: float) -> float:
-        "The unet evaluations the table expects at target `rate` (the nearest measured target's)."
-        return self.unet_evaluations[min(range(len(self.rates)), key=lambda i: abs(math.log(self.rates[i] / rate)))]
-
 # %% ../nbs/12a_modes.ipynb #562945f0
 TABLE = Path(semcomp.__file__).parent / "weights" / "structures.json"
 
@@ -120,7 +116,8 @@ def table_note(table: StructureTable, models: ModelSet) -> str | None:
     if table.measured.get("model_fingerprint") == models.fingerprint().hex(): return None
     note = f"the structure table {table.source} was measured for {table.measured.get('models', 'other models')}, not for these"
     if table.output_size != models.output_size: note += f" ({table.output_size}² output, these make {models.output_size}²; its rates count output pixels)"
-    return note + "; `python bench/structures.py --models <folder> --out <folder>/structures.json` measures theirs"
+    return note + ("; `bench/structures.py measure --models <folder> --rows-out rows.json`, then `bench/structures.py table rows.json "
+                   "--models <folder> --out <folder>/structures.json`, measures theirs")
 
 # %% ../nbs/12a_modes.ipynb #d504e10f
 def candidates(table: StructureTable, rate: float, trials: int = 1, margin: float = 0.5) -> list:
@@ -135,16 +132,20 @@ def candidates(table: StructureTable, rate: float, trials: int = 1, margin: floa
     return sorted(free + paid, key=lambda fp: -math.inf if fp[1] is None else -fp[1])
 
 # %% ../nbs/12a_modes.ipynb #3c8e9c2a
-def table_for(settings: Settings) -> StructureTable:
-    "The structure table `settings.structures` names, or the built-in one."
-    return load_table(settings.structures or TABLE)
+def table_for(settings: Settings, models: ModelSet) -> StructureTable:
+    "The structure table `settings.structures` names, else the one measured for `models` (`ModelSet.structures`), else the built-in one."
+    return load_table(settings.structures or models.structures or TABLE)
+
+def _score(c: Compressed) -> tuple:
+    "Higher is better: the PSNR at the original's resolution (a lossless file's, None, above every other), then fewer bytes."
+    return (math.inf if c.metrics["psnr"] is None else c.metrics["psnr"], -len(c.data))
 
 def compress_auto(models: ModelSet, image: Image.Image, caption: str, settings: Settings, name: str = "image",
                   progress: bool = False, monitor=None) -> Compressed:
     "Method 'auto': the file of the structure (of `candidates`) that decodes best within the target size (`settings`' or the table's default)."
-    table = table_for(settings)
+    table = table_for(settings, models)
     s = models.output_size
-    target = target_size(dataclasses.replace(settings, method="optimized"), image.size)   # any method with a size to trade
+    target = target_size(settings, image.size)
     given = target is not None
     if target is None: target = max(1, round(table.default_bpp * s * s / 8))
     rate = 8 * target / (s * s)
@@ -163,7 +164,7 @@ def compress_auto(models: ModelSet, image: Image.Image, caption: str, settings: 
             spent = {k: getattr(c.rec, k) for k in cost}
             tried.append({**row, "bytes": len(c.data), "psnr": c.metrics["psnr"], "psnr_model_size": c.rec.psnr,
                           "unet_evaluations": sum(spent.values()), "seconds": round(time.perf_counter() - t0, 3)})
-            if best is None or (c.metrics["psnr"], -len(c.data)) > (best.metrics["psnr"], -len(best.data)): best, chosen = c, family.label
+            if best is None or _score(c) > _score(best): best, chosen = c, family.label
         for k in cost: cost[k] += spent[k]
     if best is None:
         raise ValueError(f"no structure fits {target} bytes ({rate:.3f} bits per {s}² output pixel): "

@@ -84,7 +84,7 @@ class Settings:
     target_bytes: int | None = None    # the whole .sc file must fit in this many bytes (every method but caption) ...
     target_bpp: float | None = None    # ... or bits per pixel of the original image ('auto': the rate the structure is chosen for)
     residual: int | None = None        # the residual layer's dct quality (1–100; with a target size its highest); None: no residual layer
-    structures: str | None = None      # method 'auto': the structure table's file (None: the built-in one; the CLI reads a models folder's first)
+    structures: str | None = None      # method 'auto': the structure table's file (None: the models' own, `ModelSet.structures`, else the built-in one)
     trials: int = 1                    # method 'auto': structures with network evaluations it tries (the transform coder alone is tried too)
 
     def __post_init__(self):

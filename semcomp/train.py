@@ -58,10 +58,11 @@ def download_package(source: str, package: str, version: str, dest: Path, platfo
     same time never reads a half-written archive."""
     dest.mkdir(parents=True, exist_ok=True)
     what = f"{source} package {package} {version}"
-    if source == "debian": pattern = f"{package}_{version.replace(':', '%3a')}_*.deb"   # apt writes an epoch's ':' as %3a
-    elif source == "pypi": pattern = f"{package.replace('-', '_')}-{version}-*.whl"
+    if source == "debian": patterns = [f"{package}_{version.replace(':', '%3a')}_*.deb"]   # apt writes an epoch's ':' as %3a
+    elif source == "pypi": patterns = [wheel := f"{package.replace('-', '_')}-{version}-*.whl", wheel.replace("_", "-", 1)]
     else: raise PhotoError(f"{what}: unknown source {source!r} (debian or pypi)")
-    if not list(dest.glob(pattern)) and not list(dest.glob(pattern.replace("_", "-", 1))):
+    def present(): return sorted(f for pattern in patterns for f in dest.glob(pattern))
+    if not present():
         with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as private:
             if source == "debian": _run(["apt-get", "download", f"{package}={version}"], what, cwd=private)
             else:
@@ -69,8 +70,8 @@ def download_package(source: str, package: str, version: str, dest: Path, platfo
                 _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--python-version", p["python"],
                       "--platform", p["platform"], "-d", private, f"{package}=={version}"], what)
             for f in Path(private).iterdir(): os.replace(f, dest / f.name)
-    found = sorted(dest.glob(pattern)) or sorted(dest.glob(pattern.replace("_", "-", 1)))
-    if not found: raise PhotoError(f"{what}: downloaded, but no file matches {pattern} in {dest}")
+    found = present()
+    if not found: raise PhotoError(f"{what}: downloaded, but no file matches {' or '.join(patterns)} in {dest}")
     return found[0]
 
 def read_member(archive: Path, member: str) -> bytes:

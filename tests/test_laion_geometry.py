@@ -71,6 +71,20 @@ def models(laion_folder):
     return load_models(laion_folder[0], device="cpu")
 
 
+def test_a_structure_table_in_the_folder_is_the_one_auto_reads(laion_folder, tmp_path):
+    "`structures.json` beside LAION's files is kept as `ModelSet.structures` and read by method auto before the built-in table."
+    import shutil
+    from semcomp.modes import TABLE
+    folder = tmp_path / "models"
+    shutil.copytree(laion_folder[0], folder)
+    assert load_models(folder, device="cpu").structures is None
+    shutil.copy(TABLE, folder / "structures.json")
+    models = load_models(folder, device="cpu")
+    assert models.structures == folder / "structures.json"
+    c = compress(models, Image.new("RGB", (40, 40), "teal"), "a teal square", Settings(target_bytes=2000, latent=FAST))
+    assert c.structure["table"] == str(folder / "structures.json") and len(c.data) <= 2000
+
+
 def test_the_files_load_strictly_and_combine(laion_folder, models):
     _, decoder, upsampler = laion_folder
     assert models.image_sizes == (64, 256) and models.prior is not None
