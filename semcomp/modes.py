@@ -94,9 +94,9 @@ class StructureTable:
         return {"output_size": self.output_size, "default_bpp": self.default_bpp, "measured": self.measured,
                 "families": [{**dataclasses.asdict(f), "structure": f.structure.to_dict()} for f in self.families]}
 
-def load_table(path: str | Path = TABLE) -> StructureTable:
-    "The structure table in the JSON file at `path`; a missing or malformed file is a `ValueError` naming it."
-    path = Path(path)
+def load_table(path: str | Path | None = None) -> StructureTable:
+    "The structure table in the JSON file at `path` (None: the built-in one, `TABLE`); a missing or malformed file is a `ValueError` naming it."
+    path = Path(path or TABLE)
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
         families = [Family(**{**f, "structure": OperatingPoint.from_dict(f["structure"])}) for f in d["families"]]
