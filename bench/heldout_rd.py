@@ -14,6 +14,9 @@ their Pareto fronts, each scored against the envelope at its own rates and, over
 current coder's curve (BD-PSNR: how much better at equal rate); at 64² the record also holds `dct_alone`, the photos
 coded by the dct coder without any model, the baseline a residual layer has to beat. `--merge` joins the records of several such runs (other photos, or other points on the same
 photos; the same settings and code) into one rd.json / rd.png, so a long run can be split between processes or extended.
+`--rescore` reads the anchors of an existing OUT/rd.json again (both counts: bitstreams and files) without encoding semcomp
+again, and redoes the analysis. Everything is scored both ways: semcomp's file less its container against the codecs'
+bitstreams (the headline), and whole files against whole files.
 """
 import argparse, json, sys, tempfile
 from pathlib import Path
@@ -22,7 +25,7 @@ from PIL import Image
 
 from semcomp.bitstream import CondCodec, encode_cond, decode_cond
 from semcomp.core import fit_image
-from semcomp.evaluation import OperatingPoint, bd_rate, envelope_at, evaluate, two_step_points, residual_points, diffc_points, pareto, summarize, write_rd
+from semcomp.evaluation import OperatingPoint, bd_rate, envelope_at, evaluate, rescore, two_step_points, residual_points, diffc_points, pareto, summarize, write_rd
 import numpy as np
 from semcomp.latent import LatentSettings
 from semcomp.metrics import psnr
@@ -51,7 +54,7 @@ def merge(folders: list, out: Path) -> dict:
 
 
 def dct_alone(doc: dict, qualities=(20, 25, 30, 35, 40, 45, 50)) -> dict:
-    "The baseline the residual layer has to beat: each photo's 64² image coded by semcomp's `dct` coder alone, no model (bytes: its payload only)."
+    "The baseline the residual layer has to beat: each photo's 64² image coded by semcomp's `dct` coder alone, no model (bytes: its payload only, so it is compared with the codecs' bitstreams)."
     _, held = split_photos(fetch_photos())
     rows = []
     for q in qualities:
@@ -63,8 +66,43 @@ def dct_alone(doc: dict, qualities=(20, 25, 30, 35, 40, 45, 50)) -> dict:
             per.append((bpp, psnr(pixels, decode_cond(payload)), envelope_at(doc["envelope_ladders"][name], bpp)))
         deltas = [p - e for _, p, e in per if e is not None]
         rows.append({"quality": q, "bpp": float(np.mean([r[0] for r in per])), "psnr": float(np.mean([r[1] for r in per])),
-                     "delta_psnr_vs_envelope": float(np.mean(deltas)) if len(deltas) == len(per) else None})
-    return {"note": "the 64² image coded by the dct coder alone (payload bytes only, no .sc container), mean over the photos", "points": rows}
+                     "delta_psnr_vs_envelope": {"bitstreams": float(np.mean(deltas)) if len(deltas) == len(per) else None}})
+    return {"note": "the 64² image coded by the dct coder alone (payload bytes only, no .sc container), mean over the photos, "
+                    "against the envelope of the codecs' bitstreams", "points": rows}
+
+
+FAMILIES = (("current coder (dpcm, λ 0)", lambda label: label.startswith("cond")),
+            ("dct + rate term (λ curve)", lambda label: label.startswith("dct") and "residual" not in label),
+            ("λ curve + residual layer", lambda label: label.startswith("dct")),
+            ("diffc (reverse-channel coding)", lambda label: label.startswith("diffc")))
+
+
+def families(doc: dict) -> dict:
+    "Per count ('bitstreams', 'files'): each family's curve (its Pareto front), the envelope at its rates, BD against the envelope and against the current coder."
+    out = {}
+    for count, rate in (("bitstreams", "bitstream_bpp"), ("files", "bpp")):
+        def mean(codec, key, point):
+            return float(np.mean([r[key] for r in doc["records"] if r["codec"] == codec and r["point"] == point and r.get("count", count) == count]))
+        fams = {}
+        for family, member in FAMILIES:
+            pts = [pt["label"] for pt in doc["points"] if member(pt["label"])]
+            ok = [pt for pt in pts if all(r["psnr"] is not None for r in doc["records"] if r["point"] == pt
+                                          and (r["codec"] == "semcomp" or (r["codec"] == "envelope" and r.get("count", count) == count)))]
+            rows = pareto([(mean("semcomp", rate, pt), mean("semcomp", "psnr", pt), mean("semcomp", "ms_ssim", pt), mean("envelope", "psnr", pt), pt)
+                           for pt in ok])   # the family's curve: its points no other of them beats on both rate and PSNR, by rate
+            curve = {"points": [r[4] for r in rows], "bpp": [r[0] for r in rows], "psnr": [r[1] for r in rows], "ms_ssim": [r[2] for r in rows]}
+            env = {"bpp": curve["bpp"], "psnr": [r[3] for r in rows]}
+            fams[family] = {"curve": curve, "envelope": env, "vs_envelope": bd_rate(env, curve)}
+            if family != FAMILIES[0][0]:        # over the rates both cover: the difference of their BD-PSNRs vs the envelope there
+                fams[family]["vs_current_coder"] = bd_rate(fams[FAMILIES[0][0]]["curve"], curve)
+        out[count] = fams
+    return out
+
+
+def originals(names: list, own_size: bool) -> dict:
+    "name → the photo as the evaluation is given it: centre-cropped and resized to 64², or (`own_size`) as it is."
+    _, held = split_photos(fetch_photos())
+    return {n: Image.fromarray(held[n]) if own_size else Image.fromarray(fit_image(Image.fromarray(held[n]), 64, "crop").pixels) for n in names}
 
 
 def main(argv=None) -> int:
@@ -73,17 +111,19 @@ def main(argv=None) -> int:
     p.add_argument("--merge", nargs="*"); p.add_argument("--out", type=Path, default=Path("result/heldout"))
     p.add_argument("--own-size", action="store_true", help="the photos at their own size, not resized to 64²")
     p.add_argument("--points", nargs="*", help="run only the points with these labels")
+    p.add_argument("--rescore", action="store_true", help="read the anchors of OUT/rd.json again (semcomp is not encoded again)")
     args = p.parse_args(argv)
     if args.merge: doc = merge(args.merge, args.out)
+    elif args.rescore:
+        doc = json.loads((args.out / "rd.json").read_text(encoding="utf-8"))
+        doc = rescore(doc, originals(doc["images"], args.own_size), 64)
     else:
-        _, held = split_photos(fetch_photos())
         why = {e["name"]: e["why"] for e in load_manifest()}
-        names = args.photos or list(held)
+        photos = originals(args.photos or list(split_photos(fetch_photos())[1]), args.own_size)
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp); (tmp / "images").mkdir(); (tmp / "texts").mkdir()
-            for name in names:
-                photo = Image.fromarray(held[name])
-                (photo if args.own_size else Image.fromarray(fit_image(photo, 64, "crop").pixels)).save(tmp / "images" / f"{name}.png")
+            for name, photo in photos.items():
+                photo.save(tmp / "images" / f"{name}.png")
                 (tmp / "texts" / f"{name}.txt").write_text(why[name] + "\n", encoding="utf-8")
             unknown = set(args.points or ()) - {pt.label for pt in POINTS}
             if unknown: p.error(f"no points labelled {sorted(unknown)}; the labels are {[pt.label for pt in POINTS]}")
@@ -92,31 +132,18 @@ def main(argv=None) -> int:
                            Settings(method="optimized", latent=LatentSettings(iterations=args.iterations)))
     print(f"{len(doc['images'])} photos:", ", ".join(doc["images"]))
     for name, curve in doc["curves"].items():
-        print(f"{name:22s} " + ", ".join(f"{b:.3f} bpp {q:.2f} dB" for b, q in zip(curve["bpp"], curve["psnr"])))
-    for point, delta in doc["delta_psnr_vs_envelope"].items(): print(f"ΔPSNR vs envelope  {point:34s} " + ("n/a" if delta is None else f"{delta:+.2f} dB"))
+        print(f"{name:26s} " + ", ".join(f"{b:.3f} bpp {q:.2f} dB" for b, q in zip(curve["bpp"], curve["psnr"])))
+    for count, deltas in doc["delta_psnr_vs_envelope"].items():
+        for point, delta in deltas.items(): print(f"ΔPSNR vs the envelope of {count:10s} {point:34s} " + ("n/a" if delta is None else f"{delta:+.2f} dB"))
     for name, bd in doc["bd_rate"].items(): print(name, {k: (round(v, 2) if isinstance(v, float) else v) for k, v in bd.items() if not k.endswith("note")})
-    families = {}
-    for family, member in (("current coder (dpcm, λ 0)", lambda label: label.startswith("cond")),
-                           ("dct + rate term (λ curve)", lambda label: label.startswith("dct") and "residual" not in label),
-                           ("λ curve + residual layer", lambda label: label.startswith("dct")),
-                           ("diffc (reverse-channel coding)", lambda label: label.startswith("diffc"))):
-        pts = [pt["label"] for pt in doc["points"] if member(pt["label"])]
-        def mean(codec, key, point): return float(np.mean([r[key] for r in doc["records"] if r["codec"] == codec and r["point"] == point]))
-        ok = [pt for pt in pts if all(r[k] is not None for r in doc["records"] if r["point"] == pt and r["codec"] in ("semcomp", "envelope") for k in ("psnr",))]
-        rows = pareto([(mean("semcomp", "bpp", pt), mean("semcomp", "psnr", pt), mean("semcomp", "ms_ssim", pt), mean("envelope", "psnr", pt), pt)
-                       for pt in ok])   # the family's curve: its points no other of them beats on both rate and PSNR, by rate
-        curve = {"points": [r[4] for r in rows], "bpp": [r[0] for r in rows], "psnr": [r[1] for r in rows], "ms_ssim": [r[2] for r in rows]}
-        env = {"bpp": curve["bpp"], "psnr": [r[3] for r in rows]}
-        families[family] = {"curve": curve, "envelope": env, "vs_envelope": bd_rate(env, curve)}
-        if family != "current coder (dpcm, λ 0)":        # over the rates both cover: the difference of their BD-PSNRs vs the envelope there
-            families[family]["vs_current_coder"] = bd_rate(families["current coder (dpcm, λ 0)"]["curve"], curve)
-        print(family, json.dumps(families[family], default=lambda x: round(x, 3)))
-    doc["families"] = families
+    doc["families"] = families(doc)
+    for count, fams in doc["families"].items():
+        for family, f in fams.items(): print(count, family, json.dumps(f, default=lambda x: round(x, 3)))
     if not args.own_size:
         doc["dct_alone"] = dct_alone(doc)
         for r in doc["dct_alone"]["points"]:
-            print(f"dct alone q{r['quality']}: {r['bpp']:.3f} bpp {r['psnr']:.2f} dB, ΔPSNR vs envelope "
-                  + ("n/a" if r["delta_psnr_vs_envelope"] is None else f"{r['delta_psnr_vs_envelope']:+.2f} dB"))
+            d = r["delta_psnr_vs_envelope"]["bitstreams"]
+            print(f"dct alone q{r['quality']}: {r['bpp']:.3f} bpp {r['psnr']:.2f} dB, ΔPSNR vs the bitstream envelope " + ("n/a" if d is None else f"{d:+.2f} dB"))
     write_rd(doc, args.out)
     return 0
 

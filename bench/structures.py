@@ -6,6 +6,7 @@ reads, and the curve the knob traces, on held-out photos at the models' output s
     .venv/bin/python bench/structures.py evaluate --rows-out result/structures/eval_rows.json    [--photos ...]
     .venv/bin/python bench/structures.py knob     --rows-out result/structures/knob_rows.json    [--photos ...]
     .venv/bin/python bench/structures.py report   result/structures/eval_rows*.json --out result/structures
+    .venv/bin/python bench/structures.py rescore  result/structures/*_rows*.json
 
 The held-out photos of semcomp/weights/photos.json (never seen in training the demo upsampler) are split by name order:
 the even ones measure the table (`measure`, then `table`), the odd ones evaluate the knob (`evaluate`, then `report`), so
@@ -15,7 +16,9 @@ size, captioned by its manifest description. `measure` compresses every structur
 table (`knob`: only the knob, e.g. after the table changed; `--families`: only some structures); `report` writes knob.json (from the rows files given; where
 several hold the knob's rows for a photo, the last file's) (per target: bytes, bpp, PSNR, MS-SSIM, envelope, ΔPSNR, unet evaluations, seconds, the
 structures chosen; each structure's curve; the knob against the best fixed structure and the transform coder alone) and
-knob.png. Split a long run between processes with `--photos` and join the rows files. With `--models FOLDER` (LAION's,
+knob.png; `rescore` reads the anchors of existing rows files again (semcomp's files are not made again) and rewrites
+them. Every row is scored against both anchors (chapter `classical`): the envelope of the codecs' bitstreams, against
+semcomp's file less its container (the headline), and of their files, against semcomp's whole file. Split a long run between processes with `--photos` and join the rows files. With `--models FOLDER` (LAION's,
 say) the same commands measure a table for those models (`--out FOLDER/structures.json`: semcomp reads it from there).
 """
 import argparse, dataclasses, json, sys, time
@@ -25,12 +28,12 @@ import numpy as np
 from PIL import Image
 from matplotlib.figure import Figure
 
-from semcomp.bitstream import CondCodec
+from semcomp.bitstream import CondCodec, container_bytes
 from semcomp.codec import compress
 from semcomp.core import atomic_write_bytes, fit_image
-from semcomp.evaluation import envelope_ladder, envelope_at
+from semcomp.classical import COUNTS, envelope_ladder, envelope_record
 from semcomp.models import demo_model_set, load_models
-from semcomp.modes import OperatingPoint, TABLE, measure_rows, table_from_rows, save_table, load_table
+from semcomp.modes import OperatingPoint, TABLE, measure_rows, row_envelope, table_from_rows, save_table, load_table
 from semcomp.pipeline import Settings, machine_info, package_versions, save_figure
 from semcomp.train import fetch_photos, load_manifest, split_photos
 
@@ -65,10 +68,9 @@ def knob_rows(models, shots, rates, table, base, log=print) -> list:
             target = max(1, round(rate * s * s / 8))
             start = time.perf_counter()
             c = compress(models, image, caption, dataclasses.replace(base, method="auto", structures=table, target_bytes=target))
-            bpp = 8 * len(c.data) / (s * s)
-            rows.append({"photo": name, "structure": "auto", "rate": rate, "bytes": len(c.data), "bpp": bpp, "psnr": c.rec.psnr,
-                         "ms_ssim": c.metrics["ms_ssim"], "envelope_psnr": envelope_at(ladder, bpp),
-                         "envelope_ms_ssim": envelope_at(ladder, bpp, "ms_ssim"), "chosen": c.structure["chosen"],
+            rows.append({"photo": name, "structure": "auto", "rate": rate, "bytes": len(c.data), "bpp": c.bpp, "bitstream_bytes": c.bitstream_bytes,
+                         "bitstream_bpp": c.bitstream_bpp, "psnr": c.rec.psnr, "ms_ssim": c.metrics["ms_ssim"],
+                         **envelope_record(ladder, c.bpp, c.bitstream_bpp, c.rec.psnr), "chosen": c.structure["chosen"],
                          "tried": [t["structure"] for t in c.structure["tried"]],
                          "unet_evaluations": c.structure["unet_evaluations"], "seconds": time.perf_counter() - start})
         log(f"{name} auto: " + ", ".join(f"{r['rate']}: {r['psnr']:.2f} dB ({r['chosen']})" for r in rows if r["photo"] == name))
@@ -76,34 +78,37 @@ def knob_rows(models, shots, rates, table, base, log=print) -> list:
 
 
 def report(rows: list, out: Path) -> dict:
-    "Per target: the knob's means, each structure's, the envelope, and the knob against the best fixed structure and the transform coder."
+    "Per target: the knob's means, each structure's, both envelopes, and the knob against them, the best fixed structure and the transform coder."
     names = list(dict.fromkeys(r["photo"] for r in rows))
     labels = list(dict.fromkeys(r["structure"] for r in rows))
     rates = sorted({r["rate"] for r in rows})
+    rows = [{**r, **{f"envelope_{c}": row_envelope(r, c) for c in COUNTS}} for r in rows]
     def mean(label, rate, key):
         got = [r for r in rows if r["structure"] == label and r["rate"] == rate]
         ok = len(got) == len(names) and all(r.get(key) is not None for r in got)
         return float(np.mean([r[key] for r in got])) if ok else None
-    curves = {label: {k: [mean(label, rate, k) for rate in rates] for k in ("bpp", "psnr", "ms_ssim", "envelope_psnr", "unet_evaluations", "seconds")}
-              for label in labels}
-    knob = []
+    keys = ("bpp", "bitstream_bpp", "psnr", "ms_ssim", "envelope_bitstreams", "envelope_files", "unet_evaluations", "seconds")
+    curves = {label: {k: [mean(label, rate, k) for rate in rates] for k in keys} for label in labels}
+    knob, auto = [], curves["auto"]
     for i, rate in enumerate(rates):
         got = [r for r in rows if r["structure"] == "auto" and r["rate"] == rate]
         fixed = {l: curves[l]["psnr"][i] for l in labels if l != "auto" and curves[l]["psnr"][i] is not None}
         best = max(fixed, key=fixed.get) if fixed else None
         # per photo, the best file any fixed structure made for this target (the hull the knob should reach)
         hull = [max([r["psnr"] for r in rows if r["photo"] == n and r["rate"] == rate and r["structure"] != "auto" and "psnr" in r], default=None) for n in names]
-        row = {"target_bpp": rate, **{k: curves["auto"][k][i] for k in curves["auto"]}, "delta_psnr_vs_envelope":
-               None if curves["auto"]["envelope_psnr"][i] is None else curves["auto"]["psnr"][i] - curves["auto"]["envelope_psnr"][i],
+        row = {"target_bpp": rate, **{k: auto[k][i] for k in auto},
+               "delta_psnr_vs_envelope": {c: None if auto[f"envelope_{c}"][i] is None else auto["psnr"][i] - auto[f"envelope_{c}"][i] for c in COUNTS},
                "chosen": {l: sum(r["chosen"] == l for r in got) for l in dict.fromkeys(r["chosen"] for r in got)},
-               "best_fixed_structure": best, "vs_best_fixed_structure": None if best is None else curves["auto"]["psnr"][i] - fixed[best],
-               "vs_per_photo_best_fixed": None if None in hull else curves["auto"]["psnr"][i] - float(np.mean(hull)),
+               "best_fixed_structure": best, "vs_best_fixed_structure": None if best is None else auto["psnr"][i] - fixed[best],
+               "vs_per_photo_best_fixed": None if None in hull else auto["psnr"][i] - float(np.mean(hull)),
                "vs_transform_coder_alone": None if curves.get(FAMILIES[0].label, {}).get("psnr", [None] * len(rates))[i] is None
-               else curves["auto"]["psnr"][i] - curves[FAMILIES[0].label]["psnr"][i]}
+               else auto["psnr"][i] - curves[FAMILIES[0].label]["psnr"][i]}
         knob.append(row)
     doc = {"photos": names, "rates": rates, "knob": knob, "curves": curves,
-           "note": "means over the photos at the models' output size (64² for the demo); PSNR and MS-SSIM of the decoded files; envelope: "
-                   "the best of JPEG/WebP/AVIF at the same bpp, each coded at full, half or quarter size and enlarged (Lanczos)",
+           "note": "means over the photos at the models' output size (64² for the demo); PSNR and MS-SSIM of the decoded files; "
+                   "envelope: the best of JPEG/WebP/AVIF (each coded at full, half or quarter size and enlarged with Lanczos) at the "
+                   "same rate, counted as bitstreams (AVIF's AV1 data, WebP's VP8 data, JPEG's file) at semcomp's bitstream rate "
+                   "(its file less its 20-byte container), and as files at semcomp's file rate",
            "machine": machine_info(), "versions": package_versions()}
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / "knob.json", (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
@@ -112,30 +117,54 @@ def report(rows: list, out: Path) -> dict:
 
 
 def figure(doc: dict) -> Figure:
-    fig = Figure(figsize=(7.6, 7.4), dpi=100)                # one column, legible at page width
+    fig = Figure(figsize=(7.6, 7.8), dpi=100)                # one column, legible at page width
     ax, dx = fig.add_subplot(2, 1, 1), fig.add_subplot(2, 1, 2, sharex=None)
+    auto = doc["curves"]["auto"]
     for label, c in doc["curves"].items():
-        pts = [(b, p) for b, p in zip(c["bpp"], c["psnr"]) if b is not None and p is not None]
+        pts = [(b, p) for b, p in zip(c["bitstream_bpp"], c["psnr"]) if b is not None and p is not None]
         if not pts: continue
-        style = dict(lw=2.6, color="black", marker="o", zorder=5) if label == "auto" else dict(lw=1.2, marker=".", alpha=0.8)
+        style = dict(lw=2.6, color="black", marker="o", zorder=5) if label == "auto" else dict(lw=1.1, marker=".", alpha=0.75)
         ax.plot(*zip(*pts), label="one knob (--method auto)" if label == "auto" else label, **style)
-    env = [(b, e) for b, e in zip(doc["curves"]["auto"]["bpp"], doc["curves"]["auto"]["envelope_psnr"]) if e is not None]
-    if env: ax.plot(*zip(*env), ls="--", color="grey", label="JPEG/WebP/AVIF envelope")
-    ax.set_xscale("log"); ax.set_xlabel("bits per pixel (64²)"); ax.set_ylabel("PSNR (dB)"); ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left"); ax.set_title(f"held-out photos ({len(doc['photos'])}), demo models", fontsize=10)
-    k = [(r["bpp"], r["delta_psnr_vs_envelope"]) for r in doc["knob"] if r["delta_psnr_vs_envelope"] is not None]
-    h = [(r["bpp"], r["vs_per_photo_best_fixed"]) for r in doc["knob"] if r["vs_per_photo_best_fixed"] is not None]
-    if k: dx.plot(*zip(*k), marker="o", color="black", label="knob − envelope")
-    if h: dx.plot(*zip(*h), marker="s", color="tab:red", label="knob − best fixed structure per photo")
-    dx.axhline(0, color="grey", lw=0.8); dx.set_xscale("log"); dx.set_xlabel("bits per pixel (64²)"); dx.set_ylabel("ΔPSNR (dB)")
-    dx.grid(alpha=0.3); dx.legend(fontsize=8); dx.set_title("the knob against the envelope and the structures' hull", fontsize=10)
+    env = [(b, e) for b, e in zip(auto["bitstream_bpp"], auto["envelope_bitstreams"]) if e is not None]
+    if env: ax.plot(*zip(*env), ls="-", lw=1.8, color="tab:red", marker="s", ms=3, label="JPEG/WebP/AVIF envelope, bitstreams")
+    files = [(b, p) for b, p in zip(auto["bpp"], auto["psnr"]) if p is not None]
+    ax.plot(*zip(*files), ls="--", lw=1.4, color="black", label="one knob, whole files")
+    env = [(b, e) for b, e in zip(auto["bpp"], auto["envelope_files"]) if e is not None]
+    if env: ax.plot(*zip(*env), ls="--", lw=1.4, color="tab:red", label="JPEG/WebP/AVIF envelope, whole files")
+    ax.set_xscale("log"); ax.set_xlabel("bits per pixel (64²): bitstreams (solid), whole files (dashed)"); ax.set_ylabel("PSNR (dB)"); ax.grid(alpha=0.3)
+    ax.legend(fontsize=6.5, loc="upper left"); ax.set_title(f"held-out photos ({len(doc['photos'])}), demo models", fontsize=10)
+    for count, ls in (("bitstreams", "-"), ("files", "--")):
+        k = [(r["bitstream_bpp" if count == "bitstreams" else "bpp"], r["delta_psnr_vs_envelope"][count]) for r in doc["knob"]
+             if r["delta_psnr_vs_envelope"][count] is not None]
+        if k: dx.plot(*zip(*k), marker="o", ls=ls, color="black", label=f"knob − envelope ({count})")
+    h = [(r["bitstream_bpp"], r["vs_per_photo_best_fixed"]) for r in doc["knob"] if r["vs_per_photo_best_fixed"] is not None]
+    if h: dx.plot(*zip(*h), marker="s", color="tab:blue", label="knob − best fixed structure per photo")
+    dx.axhline(0, color="grey", lw=0.8); dx.set_xscale("log"); dx.set_xlabel("bits per pixel (64²): bitstreams (solid), whole files (dashed)")
+    dx.set_ylabel("ΔPSNR (dB)"); dx.grid(alpha=0.3); dx.legend(fontsize=8)
+    dx.set_title("the knob against both envelopes and the structures' hull", fontsize=10)
     fig.tight_layout()
     return fig
 
 
+def rescore(paths: list, models) -> None:
+    "Read the anchors of each rows file again (semcomp's files as they were: the rows' bytes, less the container) and rewrite it."
+    s = models.output_size
+    for path in paths:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        ladders = {name: envelope_ladder(np.asarray(image)) for name, image, _ in photos(models, doc["photos"])}
+        for r in doc["rows"]:
+            if "bytes" not in r: continue
+            bits = r["bytes"] - container_bytes((s, s))
+            r.update(bitstream_bytes=bits, bitstream_bpp=8 * bits / (s * s), **envelope_record(ladders[r["photo"]], r["bpp"], 8 * bits / (s * s), r["psnr"]))
+        doc["rescored"] = {"command": " ".join(sys.argv), "machine": machine_info(), "versions": package_versions(),
+                           "note": "the anchors read again, both counts (chapter classical); semcomp's rows as measured"}
+        atomic_write_bytes(path, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+        print(f"rescored {path}: {len(doc['rows'])} rows, {len(ladders)} photos")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("command", choices=["measure", "table", "evaluate", "knob", "report"])
+    p.add_argument("command", choices=["measure", "table", "evaluate", "knob", "report", "rescore"])
     p.add_argument("rows", nargs="*", type=Path, help="table / report: rows files to join")
     p.add_argument("--photos", nargs="*"); p.add_argument("--rows-out", type=Path); p.add_argument("--out", type=Path)
     p.add_argument("--models", type=Path, default=None, help="a LAION models folder (default: the demo models)")
@@ -157,6 +186,8 @@ def main(argv=None) -> int:
         args.rows_out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(args.rows_out, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
         return 0
+    if args.command == "rescore":
+        rescore(args.rows, models); return 0
     docs = [json.loads(f.read_text(encoding="utf-8")) for f in args.rows]
     rows = {}
     for d in docs:                                   # a later file's rows replace an earlier one's for the same photo, structure and rate
@@ -166,12 +197,13 @@ def main(argv=None) -> int:
         table = table_from_rows(models, rows, FAMILIES, docs[0]["rates"], base)
         table.measured["command"] = "bench/structures.py measure, then table (see its docstring)"
         save_table(table, args.out)
-        print(f"wrote {args.out}: default {table.default_bpp} bits per output pixel; lead over the envelope by target: {table.measured['lead_over_envelope_db']}")
+        print(f"wrote {args.out}: default {table.default_bpp} bits per output pixel; lead over the envelopes by target: {table.measured['lead_over_envelope_db']}")
         for f in table.families: print(f"  {f.label:50s} " + " ".join("  –  " if q is None else f"{q:5.2f}" for q in f.psnr))
         return 0
     doc = report(rows, args.out)
     for r in doc["knob"]:
-        print(f"target {r['target_bpp']:.2f}: {r['bpp']:.3f} bpp {r['psnr']:.2f} dB, Δenv {r['delta_psnr_vs_envelope'] if r['delta_psnr_vs_envelope'] is None else round(r['delta_psnr_vs_envelope'], 2)}, "
+        d = {c: "n/a" if r["delta_psnr_vs_envelope"][c] is None else f"{r['delta_psnr_vs_envelope'][c]:+.2f}" for c in COUNTS}
+        print(f"target {r['target_bpp']:.2f}: {r['bpp']:.3f} bpp ({r['bitstream_bpp']:.3f} bitstream) {r['psnr']:.2f} dB, Δ vs envelope: bitstreams {d['bitstreams']}, files {d['files']}, "
               f"vs hull {r['vs_per_photo_best_fixed'] if r['vs_per_photo_best_fixed'] is None else round(r['vs_per_photo_best_fixed'], 2)}, "
               f"{r['unet_evaluations']:.0f} evals, {r['seconds']:.1f} s, chosen {r['chosen']}")
     return 0

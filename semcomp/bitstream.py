@@ -28,7 +28,8 @@ __all__ = ['MAGIC', 'FORMAT_VERSION', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SI
            'rgb_to_ycbcr', 'ycbcr_to_rgb', 'dct_step', 'dct_subsampled', 'dct_analyse', 'dct_synthesise', 'dct_levels',
            'dct_quantise', 'encode_dct', 'dct_rate', 'quantize_latent', 'dequantize_latent', 'encode_latent',
            'decode_latent', 'latent_roundtrip', 'latent_rate', 'residual_image', 'encode_residual', 'decode_residual',
-           'add_residual', 'DiffcCode', 'encode_diffc', 'decode_diffc', 'Bitstream', 'pack', 'unpack', 'component_bits']
+           'add_residual', 'DiffcCode', 'encode_diffc', 'decode_diffc', 'Bitstream', 'pack', 'unpack',
+           'container_bytes', 'component_bits']
 
 # %% ../nbs/11_bitstream.ipynb #ad7cca4d
 MAGIC = b"SEMC"
@@ -608,10 +609,16 @@ def unpack(data: bytes) -> Bitstream:
         components[names[tag]] = r.take(r.varint(f"length of {names[tag]}", MAX_COMPONENT_BYTES), names[tag]); last = tag
     return Bitstream(fingerprint, (w, h), FIT_POLICIES[fit], components)
 
+def container_bytes(original_size: tuple) -> int:
+    """The bytes of a `.sc` file that are container, not bitstream: the header (magic, version, fingerprint, image size,
+    fit policy) and the checksum — 20 for an image under 128 pixels a side, 22 up to 16383. A decoder that knows the
+    models, the image's size and the fit could rebuild them; everything else in the file is bitstream."""
+    w, h = original_size
+    return len(MAGIC) + 1 + FINGERPRINT_BYTES + len(write_varint(w)) + len(write_varint(h)) + 1 + 4
+
 def component_bits(stream: Bitstream) -> dict:
     "Bits each part of the packed `stream` takes: the header (magic, version, fingerprint, size, fit), each component (with its tag and length) and the checksum."
-    w, h = stream.original_size
-    bits = {"header": 8 * (len(MAGIC) + 1 + FINGERPRINT_BYTES + len(write_varint(w)) + len(write_varint(h)) + 1)}
+    bits = {"header": 8 * (container_bytes(stream.original_size) - 4)}
     for name in TAGS:
         if name in stream.components:
             payload = stream.components[name]; bits[name] = 8 * (1 + len(write_varint(len(payload))) + len(payload))

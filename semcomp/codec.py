@@ -18,7 +18,7 @@ from .embedding import embed_text
 from .prior import PRIOR_MODES
 from .latent import SideInfo, decode_side_info, last_unet, highest_quality
 from .pipeline import Settings, Reconstruction, reconstruct, generate_from_caption, with_model_defaults, decoder_steps, TRANSFORM_BASE
-from .bitstream import (Bitstream, FormatError, Reader, pack, unpack, component_bits, write_varint, half,
+from .bitstream import (Bitstream, FormatError, Reader, pack, unpack, component_bits, container_bytes, write_varint, half,
                                encode_caption, decode_caption, decode_cond, decode_latent, encode_residual, decode_residual, add_residual,
                                DiffcCode, decode_diffc)
 from .diffc import decode_diffc_image
@@ -119,6 +119,12 @@ class Compressed:
 
     @property
     def bpp(self) -> float: return 8 * len(self.data) / (self.reference.shape[0] * self.reference.shape[1])
+    @property
+    def bitstream_bytes(self) -> int:
+        "The file less its container (`bitstream.container_bytes`): what is compared with classical codecs' bitstreams."
+        return len(self.data) - container_bytes(self.rec.fitted.original_size)
+    @property
+    def bitstream_bpp(self) -> float: return 8 * self.bitstream_bytes / (self.reference.shape[0] * self.reference.shape[1])
 
 def file_path(method: str) -> str:
     "The decoder's path for an encoder `method`."

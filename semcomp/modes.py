@@ -18,10 +18,12 @@ from .core import fit_image
 from .models import ModelSet
 from .pipeline import Settings, package_versions, machine_info
 from .codec import Compressed, compress, target_size
+from .classical import COUNTS, envelope_ladder, envelope_record
 
 # %% auto #0
 __all__ = ['TABLE', 'OperatingPoint', 'Family', 'StructureTable', 'load_table', 'save_table', 'table_note', 'candidates',
-           'table_for', 'compress_auto', 'structure_line', 'measure_rows', 'table_from_rows', 'measure_table']
+           'table_for', 'compress_auto', 'structure_line', 'measure_rows', 'row_envelope', 'table_from_rows',
+           'measure_table']
 
 # %% ../nbs/12a_modes.ipynb #0994b3dc
 @dataclass(frozen=True)
@@ -186,7 +188,6 @@ def structure_line(record: dict) -> str:
 def measure_rows(models: ModelSet, photos: list, families: list, rates: list, base: Settings | None = None,
                  progress: bool = True, log=print) -> list:
     "One row per photo × structure × target rate: `photos` ([(name, PIL image, caption)]) each fitted to the model's square, `families` ([OperatingPoint]), `rates` (bits per model-output pixel)."
-    from semcomp.evaluation import envelope_ladder, envelope_at
     base, s = base or Settings(), models.output_size
     rows, envelopes = [], {}
     for name, image, caption in tqdm(photos, desc="photos", disable=not progress):
@@ -200,14 +201,18 @@ def measure_rows(models: ModelSet, photos: list, families: list, rates: list, ba
                 start = time.perf_counter()
                 try: c = compress(models, square, caption, settings, name)
                 except ValueError as e: rows.append({"photo": name, "structure": point.label, "rate": rate, "error": str(e)}); continue
-                bpp = 8 * len(c.data) / (s * s)
-                rows.append({"photo": name, "structure": point.label, "rate": rate, "bytes": len(c.data), "bpp": bpp,
-                             "psnr": c.rec.psnr, "ms_ssim": c.metrics["ms_ssim"], "envelope_psnr": envelope_at(envelopes[name], bpp),
-                             "envelope_ms_ssim": envelope_at(envelopes[name], bpp, "ms_ssim"),
+                rows.append({"photo": name, "structure": point.label, "rate": rate, "bytes": len(c.data), "bpp": c.bpp,
+                             "bitstream_bytes": c.bitstream_bytes, "bitstream_bpp": c.bitstream_bpp, "psnr": c.rec.psnr, "ms_ssim": c.metrics["ms_ssim"],
+                             **envelope_record(envelopes[name], c.bpp, c.bitstream_bpp, c.rec.psnr),
                              "unet_evaluations": c.rec.nfe_encode + c.rec.nfe_backward, "seconds": time.perf_counter() - start})
             log(f"{name} {point.label}: " + ", ".join(f"{r['rate']}: {r['psnr']:.2f} dB" if "psnr" in r else f"{r['rate']}: –"
                                                       for r in rows if r["photo"] == name and r["structure"] == point.label))
     return rows
+
+def row_envelope(row: dict, count: str = "bitstreams") -> float | None:
+    "The envelope's PSNR at a `measure_rows` row's rate counted as `count` (rows measured before bitstreams were counted hold the files' alone)."
+    e = row.get("envelope_psnr")
+    return e.get(count) if isinstance(e, dict) else e if count == "files" else None
 
 def table_from_rows(models: ModelSet, rows: list, families: list, rates: list, base: Settings | None = None) -> StructureTable:
     "The `StructureTable` of `measure_rows`' rows (of one run, or several runs' on other photos joined)."
@@ -217,16 +222,21 @@ def table_from_rows(models: ModelSet, rows: list, families: list, rates: list, b
         return float(np.mean([r[key] for r in got])) if len(got) == len(photos) and all(key in r and r[key] is not None for r in got) else None
     fams = [Family(p, list(rates), *[[mean(p.label, r, k) for r in rates] for k in ("psnr", "bpp", "unet_evaluations", "seconds")])
             for p in families]
-    lead = {}                                        # per target: the best network structure's mean lead over the envelope
-    for rate in rates:
-        deltas = [float(np.mean([r["psnr"] - r["envelope_psnr"] for r in rows if r["structure"] == p.label and r["rate"] == rate]))
-                  for p, f in zip(families, fams) if p.method != "transform" and f.psnr[rates.index(rate)] is not None
-                  and all(r.get("envelope_psnr") is not None for r in rows if r["structure"] == p.label and r["rate"] == rate)]
-        if deltas: lead[rate] = max(deltas)
-    default = max(lead, key=lambda r: (round(lead[r], 2), -r)) if lead else rates[len(rates) // 2]
+    lead = {count: {} for count in COUNTS}           # per count and target: the best network structure's mean lead over the envelope
+    for count in COUNTS:
+        for rate in rates:
+            deltas = []
+            for p, f in zip(families, fams):
+                got = [r for r in rows if r["structure"] == p.label and r["rate"] == rate]
+                if p.method != "transform" and f.psnr[rates.index(rate)] is not None and all(row_envelope(r, count) is not None for r in got):
+                    deltas.append(float(np.mean([r["psnr"] - row_envelope(r, count) for r in got])))
+            if deltas: lead[count][rate] = max(deltas)
+    basis = "bitstreams" if lead["bitstreams"] else "files"
+    default = max(lead[basis], key=lambda r: (round(lead[basis][r], 2), -r)) if lead[basis] else rates[len(rates) // 2]
     measured = {"models": models.description, "model_fingerprint": models.fingerprint().hex(), "photos": photos,
                 "rates": list(rates), "base_settings": dataclasses.asdict(base), "lead_over_envelope_db": lead,
-                "default_why": "the target where the best structure with a network leads the downscale-code-enlarge envelope most on these photos",
+                "default_why": f"the target where the best structure with a network leads (or trails least) the downscale-code-enlarge "
+                               f"envelope of the codecs' {basis} on these photos (the lower of equals)",
                 "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "versions": package_versions(), "machine": machine_info()}
     return StructureTable(s, default, fams, measured)

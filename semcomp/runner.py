@@ -18,6 +18,7 @@ from .latent import latent_picture
 from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info, inference_record, psnr_line, decoder_steps
 from .codec import Compressed, compress
 from .modes import structure_line
+from .classical import anchors
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
 # %% auto #0
@@ -43,15 +44,16 @@ def decode_record(rec, settings: Settings) -> dict | None:
             "psnr_by_step": [round(p, 3) for p in rec.decode_psnrs] or None}
 
 def image_record(c: Compressed, job: Job, settings: Settings, models: ModelSet, captions: list, outputs: dict,
-                 extra_metrics: dict | None = None) -> dict:
-    "The `results.json` entry of one compressed image."
+                 extra_metrics: dict | None = None, versus: dict | None = None) -> dict:
+    "The `results.json` entry of one compressed image; `versus`: the classical anchors at its rate (`classical.anchors`)."
     rec, side = c.rec, c.rec.side
     return {"name": rec.name, "image": str(job.image_path), "image_sha256": file_sha256(job.image_path),
             "caption": rec.caption, "caption_file": str(job.text_path), "caption_line": settings.caption_index + 1,
             "captions_in_file": len(captions), "caption_choice": f"line {settings.caption_index + 1} of {len(captions)}: "
             + ("the first line (the default; --caption-line chooses another)" if settings.caption_index == 0 else "chosen by --caption-line"),
             "caption_truncated": rec.caption_dropped, "method": rec.method,
-            "bytes": len(c.data), "bpp": c.bpp, "bits": c.bits, **{k: _finite(v) for k, v in c.metrics.items()},
+            "bytes": len(c.data), "bpp": c.bpp, "bitstream_bytes": c.bitstream_bytes, "bitstream_bpp": c.bitstream_bpp, "bits": c.bits,
+            **(versus or {}), **{k: _finite(v) for k, v in c.metrics.items()},
             **(extra_metrics or {}), "psnr_model_size": _finite(rec.psnr),
             "psnr_model_size_without_residual": None if rec.base_psnr is None else _finite(rec.base_psnr),
             "nfe": rec.nfe, "nfe_encode": rec.nfe_encode, "nfe_backward": rec.nfe_backward, "nfe_decode": rec.nfe_decode,
@@ -249,10 +251,14 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
         note = f"{c.bpp:.4f} bpp" + ("" if models.trained else "; partly untrained models")
         save_figure(comparison_figure(rec, note=note, original_psnr=c.metrics["psnr"]), out / outputs["figure"])
         extra = perceptual_metrics(c.reference, c.image, caption, models.clip, models.trained, lpips_net)
-        record = {**image_record(c, job, settings, models, captions, outputs, extra), "process": share.record}
+        l, t, r, b = rec.fitted.content_box
+        versus = anchors(c.reference, c.bpp, c.bitstream_bpp, c.metrics["psnr"], (r - l, b - t))
+        record = {**image_record(c, job, settings, models, captions, outputs, extra, versus), "process": share.record}
         records, failures = update_results(results_path, models, settings, {job.name: record}, {job.name: None}, log)
         done.append(job.name)
-        log(f"{job.name}: {rec.method}, {len(c.data)} bytes = {c.bpp:.4f} bpp, {psnr_line(rec, c.metrics['psnr'])} "
+        delta = lambda count: "n/a" if versus["delta_psnr"][count] is None else f"{versus['delta_psnr'][count]:+.2f} dB"
+        log(f"{job.name}: {rec.method}, {len(c.data)} bytes = {c.bpp:.4f} bpp ({c.bitstream_bytes} bytes of bitstream), {psnr_line(rec, c.metrics['psnr'])} "
+            f"(Δ vs JPEG/WebP/AVIF at equal bytes: {delta('bitstreams')} bitstreams, {delta('files')} files) "
             f"(MS-SSIM {format_metric(c.metrics['ms_ssim'], '.3f')}), NFE {rec.nfe_encode}+{rec.nfe_backward} encode / {rec.nfe_decode} decode, "
             f"{rec.seconds_encode:.1f} s + {rec.seconds_decode:.1f} s" + (f"; structure: {structure_line(c.structure)}" if c.structure else ""))
     if skipped: log(f"{len(skipped)} image(s) already done, kept ({', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}); --force redoes them")
