@@ -193,8 +193,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, bd in doc["bd_rate"].items():
                 print(f"  {name}: BD-rate " + (f"{bd['bd_rate']:+.1f} %" if bd["bd_rate"] is not None else f"n/a ({bd['bd_rate_note']})")
                       + ", BD-PSNR " + (f"{bd['bd_psnr']:+.2f} dB" if bd["bd_psnr"] is not None else f"n/a ({bd['bd_psnr_note']})"))
-            for point, delta in doc.get("delta_psnr_vs_envelope", {}).items():
-                print(f"  {point}: ΔPSNR vs the downscale-code-enlarge envelope " + (f"{delta:+.2f} dB" if delta is not None else "n/a (outside its rates)"))
+            deltas = doc.get("delta_psnr_vs_envelope", {})
+            for point in dict.fromkeys(p for d in deltas.values() for p in d):
+                show = lambda count: "n/a" if deltas.get(count, {}).get(point) is None else f"{deltas[count][point]:+.2f} dB"
+                print(f"  {point}: ΔPSNR vs the downscale-code-enlarge envelope of JPEG/WebP/AVIF: {show('bitstreams')} against their bitstreams, "
+                      f"{show('files')} against their files")
             return 1 if doc["failures"] else 0
         summary = run_folder(args.images, args.texts, args.out, args.models, settings, args.device, args.dtype,
                              args.trust_checkpoints, args.preset, progress=not args.quiet, force=args.force, share=share)

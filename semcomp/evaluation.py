@@ -240,8 +240,8 @@ def _style(name: str, bitstreams: bool) -> dict | None:
     if base == "semcomp": return dict(color="tab:blue", marker="o", lw=1.2 if dashed == "--" else 2.2, ls=dashed, markersize=3 if dashed == "--" else 4)
     if base == "semcomp caption only": return dict(color="tab:purple", marker="o", lw=1.2, markersize=4)
     colours = {"jpeg": "tab:orange", "webp": "tab:green", "avif": "tab:red", "envelope": "black"}
-    return dict(color=colours.get(base.split("@")[0], "grey"), marker="s", lw=1.6 if base == "envelope" else 1.1,
-                ls="--" if "@" in base or dashed == "--" else "-", markersize=3)
+    return dict(color=colours.get(base.split("@")[0], "grey"), marker="s", lw=1.8 if base == "envelope" else 1.0,
+                ls="--" if "@" in base or dashed == "--" else "-", markersize=3, zorder=4 if base == "envelope" else 2)
 
 def rd_figure(doc: dict) -> Figure:
     "Rate–distortion curves of an `evaluate` document: PSNR and MS-SSIM against bpp (log axis), stacked so that they read at page width; semcomp's points are numbered and the key below names them."

@@ -20,7 +20,7 @@ from .latent import LatentSettings, latent_picture
 from .pipeline import IMAGE_SUFFIXES, CaptionError, Settings, read_captions
 from .codec import Compressed, compress
 from .modes import structure_line
-from .evaluation import classical_curves
+from .classical import CLASSICAL, envelope_ladder, envelope_record, ladder_front
 from .metrics import format_metric
 
 # %% auto #0
@@ -98,18 +98,29 @@ def panels_figure(c: Compressed, title: str = "") -> PNGFigure:
     return fig
 
 # %% ../nbs/15_explorer.ipynb #624da77e
-def rd_plot(curves: dict, runs: list, title: str = "", current: int | None = None) -> PNGFigure:
-    "PSNR against bpp (log axis): the classical curves and the explorer's runs, labelled with their run numbers (`current` ringed)."
+def rd_plot(ladder: list, runs: list, title: str = "", current: int | None = None) -> PNGFigure:
+    """PSNR against bpp (log axis) on one image: each codec's best over the envelope's sizes and the envelope of `ladder`
+    (`classical.envelope_ladder`), counted as bitstreams, and the envelope of whole files (dashed); the explorer's runs at
+    their bitstream rate (filled, numbered; `current` ringed) and at their file rate (hollow)."""
     fig = PNGFigure(figsize=(6.4, 4.2), dpi=90)
     ax = fig.add_subplot(1, 1, 1)
     colours = {"jpeg": "tab:orange", "webp": "tab:green", "avif": "tab:red"}
-    for codec, curve in curves.items():
-        ax.plot(curve["bpp"], curve["psnr"], "s-", color=colours.get(codec, "grey"), label=codec, markersize=3)
+    for codec in dict.fromkeys(r["codec"] for r in ladder):
+        c = ladder_front(ladder, codecs=(codec,))
+        ax.plot(c["bpp"], c["psnr"], "s-", color=colours.get(codec, "grey"), label=f"{codec} (bitstreams)", markersize=2.5, lw=1)
+    for count, ls in (("bitstreams", "-"), ("files", "--")):
+        c = ladder_front(ladder, count)
+        ax.plot(c["bpp"], c["psnr"], ls=ls, color="black", lw=1.6, label=f"envelope ({count})", zorder=3)
     for i, run in enumerate(runs):
-        ax.plot([run.bpp], [run.psnr], "o", color="tab:blue", label="semcomp runs" if i == 0 else None)
-        if run.number == current: ax.plot([run.bpp], [run.psnr], "o", markersize=12, markerfacecolor="none", color="tab:blue")
-        ax.annotate(str(run.number), (run.bpp, run.psnr), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    ax.set_xscale("log"); ax.set_xlabel("bits per pixel"); ax.set_ylabel("PSNR (dB)"); ax.grid(True, which="both", alpha=0.3)
+        if run.psnr is None: continue                                  # lossless: off the plot
+        b = run.compressed.bitstream_bpp
+        ax.plot([b, run.bpp], [run.psnr, run.psnr], "-", color="tab:blue", lw=0.8, alpha=0.5)
+        ax.plot([run.bpp], [run.psnr], "o", color="tab:blue", markerfacecolor="white", markersize=5, label="semcomp runs (files)" if i == 0 else None)
+        ax.plot([b], [run.psnr], "o", color="tab:blue", label="semcomp runs (bitstreams)" if i == 0 else None, zorder=5)
+        if run.number == current: ax.plot([b], [run.psnr], "o", markersize=12, markerfacecolor="none", color="tab:blue")
+        ax.annotate(str(run.number), (b, run.psnr), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ax.set_xscale("log"); ax.set_xlabel("bits per pixel: bitstreams (solid, filled), whole files (dashed, hollow)", fontsize=9)
+    ax.set_ylabel("PSNR (dB)"); ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8); ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -286,12 +297,18 @@ class Explorer:
 
     def _show(self, run: ExplorerRun):
         "Show one run (the newest, or the one picked under *show run*): its numbers, pictures and point on this image's plot."
+        c = run.compressed
+        if run.image not in self._curves:
+            l, t, r, b = c.rec.fitted.content_box
+            self._curves[run.image] = envelope_ladder(c.reference, model_size=(r - l, b - t), ms_ssim=False)
+        versus = envelope_record(self._curves[run.image], run.bpp, c.bitstream_bpp, run.psnr, ("psnr",))["delta_psnr"]
+        delta = lambda count: "n/a" if versus[count] is None else f"{versus[count]:+.2f} dB"
         self.numbers.value = (f"<b>run {run.number}</b> — {run.image}, “{run.caption}”, {run.values.path}: "
-                              f"<b>{run.bytes} bytes = {run.bpp:.4f} bpp</b>, PSNR <b>{format_metric(run.psnr)} dB</b>, "
+                              f"<b>{run.bytes} bytes = {run.bpp:.4f} bpp</b> ({c.bitstream_bytes} bytes of bitstream), PSNR <b>{format_metric(run.psnr)} dB</b> "
+                              f"(against JPEG/WebP/AVIF at equal bytes: {delta('bitstreams')} counting bitstreams, {delta('files')} counting files), "
                               f"MS-SSIM {format_metric(run.ms_ssim, '.3f')}, NFE {run.nfe_encode} fwd + {run.nfe_backward} bwd to encode, "
                               f"{run.nfe_decode} to decode, {run.seconds_encode:.1f} s + {run.seconds_decode:.2f} s"
                               + (f"; structure: {structure_line(run.compressed.structure)}" if run.compressed.structure else ""))
         self.figures["panels"] = panels_figure(run.compressed, f"run {run.number}: {run.values.path}")
-        if run.image not in self._curves: self._curves[run.image] = classical_curves(run.compressed.reference)
         self.figures["rd"] = rd_plot(self._curves[run.image], [r for r in self.runs if r.image == run.image], run.image, current=run.number)
         self.panels_img.value, self.rd_img.value = self.figures["panels"].png(), self.figures["rd"].png()   # works from the worker thread
