@@ -10,19 +10,19 @@ same side information; its file is 0–1 byte smaller) and of the chosen estimat
 scored image. Writes result/decode_mode.json (per photo: bytes, PSNR of every step's x̂₀, the step chosen, evaluations
 to decode; per method: mean PSNR of sample and estimate, how often each is chosen), with settings, machine and versions.
 """
-import argparse, dataclasses, json, sys, time
+import argparse, dataclasses, sys, time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from semcomp.codec import compress, decompress
-from semcomp.core import atomic_write_bytes, fit_image
+from semcomp.core import write_json
 from semcomp.latent import LatentSettings
 from semcomp.metrics import mean_psnr
 from semcomp.models import demo_model_set
 from semcomp.pipeline import Settings, machine_info, package_versions
-from semcomp.train import fetch_photos, load_manifest, split_photos
+from semcomp.photos import heldout_photos
 
 
 def main(argv=None) -> int:
@@ -30,9 +30,8 @@ def main(argv=None) -> int:
     p.add_argument("--methods", nargs="+", default=["inversion", "optimized", "diffc"])
     p.add_argument("--iterations", type=int, default=LatentSettings().iterations); p.add_argument("--out", default="result")
     args = p.parse_args(argv)
-    _, held = split_photos(fetch_photos())
-    why = {e["name"]: e["why"] for e in load_manifest()}
-    targets = {name: fit_image(Image.fromarray(px), 64, "crop").pixels for name, px in held.items()}
+    shots = heldout_photos(64)
+    targets, why = {name: np.asarray(image) for name, image, _ in shots}, {name: caption for name, _, caption in shots}
     models = demo_model_set()
     results = {}
     for method in args.methods:
@@ -70,7 +69,7 @@ def main(argv=None) -> int:
                                                    for m in args.methods},
            "model_fingerprint": models.fingerprint().hex(), "machine": machine_info(), "versions": package_versions(), "results": results}
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "decode_mode.json", (json.dumps(doc, indent=1) + "\n").encode())
+    write_json(out / "decode_mode.json", doc)
     print(f"wrote {out / 'decode_mode.json'}")
     return 0
 

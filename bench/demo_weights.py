@@ -4,7 +4,7 @@
     .venv/bin/python bench/demo_weights.py [--weights semcomp/weights/demo_decoder.pth OLD.pth ...] [--iterations 30] [--out result]
 
 Every photo marked `held_out` in semcomp/weights/photos.json (the four samples, two more bundled photos and ten of the
-corpus; fetched by semcomp.train.fetch_photos) is centre-cropped and Lanczos-resized to 64² — the models' output size —
+corpus; fetched by semcomp.photos.fetch_photos) is centre-cropped and Lanczos-resized to 64² — the models' output size —
 and then:
 1. the upsampler alone: its 16² area thumbnail, 8-bit, DPCM-coded (the codec's default), enlarged by 10 deterministic
    DDIM steps from seeded noise (semcomp.train.upsampler_psnr), beside bicubic and Lanczos of the same thumbnail;
@@ -23,12 +23,13 @@ from PIL import Image
 from matplotlib.figure import Figure
 
 from semcomp.codec import compress, decompress
-from semcomp.core import atomic_write_bytes, fit_image
+from semcomp.core import write_json, fit_image
 from semcomp.latent import LatentSettings
 from semcomp.metrics import mean_psnr
 from semcomp.models import DEMO_WEIGHTS, demo_model_set
 from semcomp.pipeline import Settings, machine_info, package_versions, save_figure
-from semcomp.train import coded_thumbnail, fetch_photos, load_manifest, split_photos, upsample_thumbnail, upsampler_psnr
+from semcomp.photos import fetch_photos, load_manifest, split_photos
+from semcomp.train import coded_thumbnail, upsample_thumbnail, upsampler_psnr
 
 
 def main(argv=None) -> int:
@@ -73,7 +74,7 @@ def main(argv=None) -> int:
                    "bicubic/Lanczos, and compress at default settings", "held_out": list(targets),
            "settings": dataclasses.asdict(settings), "machine": machine_info(), "versions": package_versions(), "results": results}
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "bench_demo.json", (json.dumps(doc, indent=1) + "\n").encode())
+    write_json(out / "bench_demo.json", doc)
     save_figure(grid_figure(targets, grids[labels[0]], results[labels[0]]["photos"], first_models, labels[0]), out / "bench_demo.png")
     for label, r in results.items():
         m = r["mean"]

@@ -21,10 +21,10 @@ from matplotlib.figure import Figure
 
 from semcomp.classical import CLASSICAL, COUNTS, ENVELOPE_SCALES, at_rate, classical_encode, coded_bytes
 from semcomp.codec import compress, decompress
-from semcomp.core import atomic_write_bytes, fit_image
+from semcomp.core import write_json
 from semcomp.models import demo_model_set
 from semcomp.pipeline import Settings, machine_info, package_versions, save_figure
-from semcomp.train import fetch_photos, load_manifest, split_photos
+from semcomp.photos import heldout_photos
 
 NAMES = {"jpeg": "JPEG", "webp": "WebP", "avif": "AVIF"}
 SCALES = {1.0: "full size", 0.5: "½ size", 0.25: "¼ size"}
@@ -49,14 +49,12 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--photos", nargs="*", default=["boats", "chelsea", "coins", "picos"]); p.add_argument("--out", type=Path, default=Path("result/front_page"))
     args = p.parse_args(argv)
-    _, held = split_photos(fetch_photos())
-    why = {e["name"]: e["why"] for e in load_manifest()}
     models = demo_model_set()
     rows, pictures = [], []
-    for name in args.photos:
-        square = fit_image(Image.fromarray(held[name]), models.output_size, "crop").pixels
+    for name, image, caption in heldout_photos(models.output_size, args.photos):
+        square = np.asarray(image)
         start = time.perf_counter()
-        c = compress(models, Image.fromarray(square), why[name], Settings())
+        c = compress(models, image, caption, Settings())
         seconds = time.perf_counter() - start
         assert np.array_equal(decompress(c.data, models).image, c.image)           # what a user decodes from the file
         row = {"photo": name, "semcomp": {"bytes": len(c.data), "bitstream_bytes": c.bitstream_bytes, "bpp": c.bpp, "bitstream_bpp": c.bitstream_bpp,
@@ -110,7 +108,7 @@ def main(argv=None) -> int:
            "classical: the best of full, half and quarter size at the highest quality within semcomp's bytes, counted as bitstreams "
            "(semcomp's file less its container; AVIF's AV1 data, WebP's VP8 data, JPEG's file) and as files", "machine": machine_info(),
            "versions": package_versions()}
-    atomic_write_bytes(args.out / "front_page.json", (json.dumps(doc, indent=1) + "\n").encode())
+    write_json(args.out / "front_page.json", doc)
     print(json.dumps(mean, indent=1))
     return 0
 

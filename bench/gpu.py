@@ -16,7 +16,7 @@ Weights are random, so the images are noise: only the times and the memory mean 
 Usage: python bench/gpu.py [--device cuda] [--dtype fp32 bf16 fp16] [--steps 50 100] [--small] [--out result/bench_gpu.json]
 """
 from __future__ import annotations
-import argparse, copy, datetime, json, platform, sys, time
+import argparse, copy, datetime, platform, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +24,13 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))                      # the checkout's semcomp, installed or not
+from semcomp.core import write_json  # noqa: E402
 from semcomp.codec import compress, decompress      # noqa: E402
 from semcomp.embedding import embed_text           # noqa: E402
 from semcomp.latent import LatentSettings          # noqa: E402
 from semcomp.models import (ModelSet, build_clip, build_prior, build_random_decoder, combine_decoders,  # noqa: E402
                             count_parameters, read_config, seeded_build)
-from semcomp.pipeline import Settings, generate_from_caption, package_versions  # noqa: E402
+from semcomp.pipeline import Settings, generate_from_caption, package_versions, with_model_defaults  # noqa: E402
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 CAPTION = "a white space rocket standing on a launch pad beside its service tower, under a clear blue sky"
@@ -142,7 +143,7 @@ def single_evaluations(models: ModelSet) -> dict:
 def run(models: ModelSet, steps: list[int], iterations: int, upsampler_steps: int, image) -> dict:
     rows = single_evaluations(models)
     for n in steps:
-        settings = Settings(steps=n, prior_steps=n, method="caption")
+        settings = with_model_defaults(Settings(steps=n, prior_steps=n, method="caption"), models)
         m = measure(models, lambda: generate_from_caption(models, CAPTION, settings))
         _, nfe, _ = m["result"]
         rows[f"caption path, {n} steps"] = {"seconds": round(m["seconds"], 3), "nfe": int(sum(nfe.values())), "nfe_per_stage": nfe,
@@ -203,7 +204,7 @@ def main(argv=None) -> int:
             doc["results"][name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"}
         print(f"{name}: {'failed: ' + doc['results'][name]['error'] if 'error' in doc['results'][name] else 'done'}", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(doc, indent=2) + "\n")
+    write_json(args.out, doc, indent=2)
     print(table(doc))
     print(f"wrote {args.out}")
     return 0 if all("error" not in r for r in doc["results"].values()) else 1

@@ -21,17 +21,15 @@ bitstreams (the headline), and whole files against whole files.
 import argparse, json, sys, tempfile
 from pathlib import Path
 
-from PIL import Image
 
 from semcomp.bitstream import CondCodec, encode_cond, decode_cond
-from semcomp.core import fit_image
 from semcomp.evaluation import OperatingPoint, bd_rate, envelope_at, evaluate, rescore, two_step_points, residual_points, diffc_points, pareto, summarize, write_rd
 import numpy as np
 from semcomp.latent import LatentSettings
 from semcomp.metrics import psnr
 from semcomp.models import demo_model_set
 from semcomp.pipeline import Settings
-from semcomp.train import fetch_photos, load_manifest, split_photos
+from semcomp.photos import heldout_photos
 
 POINTS = [OperatingPoint("cond dpcm 4b", cond=CondCodec("dpcm", 4)),
           OperatingPoint("cond 4b + latent 8² 4b", cond=CondCodec("dpcm", 4), latent_size=8, latent_bits=4),
@@ -55,12 +53,12 @@ def merge(folders: list, out: Path) -> dict:
 
 def dct_alone(doc: dict, qualities=(20, 25, 30, 35, 40, 45, 50)) -> dict:
     "The baseline the residual layer has to beat: each photo's 64² image coded by semcomp's `dct` coder alone, no model (bytes: its payload only, so it is compared with the codecs' bitstreams)."
-    _, held = split_photos(fetch_photos())
+    squares = {name: np.asarray(image) for name, image, _ in heldout_photos(64, doc["images"])}
     rows = []
     for q in qualities:
         per = []
         for name in doc["images"]:
-            pixels = fit_image(Image.fromarray(held[name]), 64, "crop").pixels
+            pixels = squares[name]
             payload = encode_cond(pixels, CondCodec("dct", q))
             bpp = 8 * len(payload) / pixels.shape[0] / pixels.shape[1]
             per.append((bpp, psnr(pixels, decode_cond(payload)), envelope_at(doc["envelope_ladders"][name], bpp)))
@@ -99,10 +97,9 @@ def families(doc: dict) -> dict:
     return out
 
 
-def originals(names: list, own_size: bool) -> dict:
-    "name → the photo as the evaluation is given it: centre-cropped and resized to 64², or (`own_size`) as it is."
-    _, held = split_photos(fetch_photos())
-    return {n: Image.fromarray(held[n]) if own_size else Image.fromarray(fit_image(Image.fromarray(held[n]), 64, "crop").pixels) for n in names}
+def originals(names: list | None, own_size: bool) -> dict:
+    "name → (the photo as the evaluation is given it: centre-cropped and resized to 64², or (`own_size`) as it is; its caption)."
+    return {n: (image, caption) for n, image, caption in heldout_photos(None if own_size else 64, names)}
 
 
 def main(argv=None) -> int:
@@ -116,15 +113,14 @@ def main(argv=None) -> int:
     if args.merge: doc = merge(args.merge, args.out)
     elif args.rescore:
         doc = json.loads((args.out / "rd.json").read_text(encoding="utf-8"))
-        doc = rescore(doc, originals(doc["images"], args.own_size), 64)
+        doc = rescore(doc, {n: image for n, (image, _) in originals(doc["images"], args.own_size).items()}, 64)
     else:
-        why = {e["name"]: e["why"] for e in load_manifest()}
-        photos = originals(args.photos or list(split_photos(fetch_photos())[1]), args.own_size)
+        photos = originals(args.photos, args.own_size)
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp); (tmp / "images").mkdir(); (tmp / "texts").mkdir()
-            for name, photo in photos.items():
+            for name, (photo, caption) in photos.items():
                 photo.save(tmp / "images" / f"{name}.png")
-                (tmp / "texts" / f"{name}.txt").write_text(why[name] + "\n", encoding="utf-8")
+                (tmp / "texts" / f"{name}.txt").write_text(caption + "\n", encoding="utf-8")
             unknown = set(args.points or ()) - {pt.label for pt in POINTS}
             if unknown: p.error(f"no points labelled {sorted(unknown)}; the labels are {[pt.label for pt in POINTS]}")
             points = [pt for pt in POINTS if not args.points or pt.label in args.points]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from semcomp.core import atomic_write_bytes, fit_image, load_rgb
+from semcomp.core import write_json, fit_image, load_rgb
 from semcomp.latent import LatentSettings, encode_image, last_unet
 from semcomp.metrics import mean_psnr
 from semcomp.models import load_models
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
                           "unet_evaluations_ratio_optimized_to_seed_100_epochs": ours_total / seed_count,
                           "target_met": bool(small["psnr_mean"] >= ref["psnr_mean"] and small_total <= ref_total / 20)}}
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "bench_latent.json", (json.dumps(doc, indent=1) + "\n").encode())
+    write_json(out / "bench_latent.json", doc)
 
     from matplotlib.figure import Figure
     fig = Figure(figsize=(6, 4), dpi=100); ax = fig.add_subplot()

@@ -10,15 +10,14 @@ encode seconds; with settings, machine and versions).
 import argparse, dataclasses, json, sys, time
 from pathlib import Path
 
-from PIL import Image
 
 from semcomp.bitstream import CondCodec, component_bits, unpack
 from semcomp.codec import compress, decompress
-from semcomp.core import atomic_write_bytes, fit_image
+from semcomp.core import write_json
 from semcomp.latent import LatentSettings
 from semcomp.models import demo_model_set
 from semcomp.pipeline import Settings, machine_info, package_versions
-from semcomp.train import fetch_photos, load_manifest, split_photos
+from semcomp.photos import heldout_photos
 
 
 def main(argv=None) -> int:
@@ -28,17 +27,14 @@ def main(argv=None) -> int:
     p.add_argument("--skip-default", action="store_true", help="do not run the default settings (6-bit DPCM, λ 0)")
     p.add_argument("--out", default="result")
     args = p.parse_args(argv)
-    _, held = split_photos(fetch_photos())
-    why = {e["name"]: e["why"] for e in load_manifest()}
     models = demo_model_set()
     runs = [] if args.skip_default else [("dpcm 6 bits, λ 0 (default)", LatentSettings())]
     runs += [(f"dct q{q}, λ {lm:g}", LatentSettings(cond_codec=CondCodec("dct", q), lmbda=lm)) for q in args.qualities for lm in args.lmbdas]
     rows = []
-    for name in args.photos:
-        target = Image.fromarray(fit_image(Image.fromarray(held[name]), 64, "crop").pixels)
+    for name, target, caption in heldout_photos(64, args.photos):
         for label, lat in runs:
             start = time.perf_counter()
-            c = compress(models, target, why[name], Settings(method="optimized", latent=lat))
+            c = compress(models, target, caption, Settings(method="optimized", latent=lat))
             seconds = time.perf_counter() - start
             assert (decompress(c.data, models).image == c.image).all(), (name, label)
             parts = {k: v // 8 for k, v in component_bits(unpack(c.data)).items()}
@@ -53,7 +49,7 @@ def main(argv=None) -> int:
     doc = {"what": __doc__.split("\n\n")[0], "photos": sorted({r["name"] for r in rows}), "runs": sorted({r["run"] for r in rows}),
            "settings": dataclasses.asdict(Settings()), "machine": machine_info(), "versions": package_versions(), "rows": rows}
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "rate_term.json", (json.dumps(doc, indent=1) + "\n").encode())
+    write_json(out / "rate_term.json", doc)
     return 0
 
 

@@ -1,5 +1,6 @@
-"""Benchmark and table maker for the one rate knob (chapter `modes`): every structure's curve, the table `--method auto`
-reads, and the curve the knob traces, on held-out photos at the models' output size.
+"""Benchmark of the one rate knob (chapter `modes`): every structure's curve, the table `--method auto` reads (measured as
+`semcomp calibrate` measures it: chapter `calibrate`, whose `FAMILIES` and `RATES` these are), and the curve the knob traces,
+on held-out photos at the models' output size.
 
     .venv/bin/python bench/structures.py measure  --rows-out result/structures/table_rows.json   [--photos ...]
     .venv/bin/python bench/structures.py table    result/structures/table_rows*.json --out semcomp/weights/structures.json
@@ -19,44 +20,28 @@ structures chosen; each structure's curve; the knob against the best fixed struc
 knob.png; `rescore` reads the anchors of existing rows files again (semcomp's files are not made again) and rewrites
 them. Every row is scored against both anchors (chapter `classical`): the envelope of the codecs' bitstreams, against
 semcomp's file less its container (the headline), and of their files, against semcomp's whole file. Split a long run between processes with `--photos` and join the rows files. With `--models FOLDER` (LAION's,
-say) the same commands measure a table for those models (`--out FOLDER/structures.json`: semcomp reads it from there).
+say) the same commands measure a table for those models (`--out FOLDER/structures.json`: semcomp reads it from there); for
+that alone, `semcomp calibrate --models FOLDER --images … --texts …` is the command.
 """
 import argparse, dataclasses, json, sys, time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from matplotlib.figure import Figure
 
-from semcomp.bitstream import CondCodec, container_bytes
+from semcomp.bitstream import container_bytes
 from semcomp.codec import compress
-from semcomp.core import atomic_write_bytes, fit_image
+from semcomp.core import write_json
 from semcomp.classical import COUNTS, envelope_ladder, envelope_record
 from semcomp.models import demo_model_set, load_models
-from semcomp.modes import OperatingPoint, TABLE, measure_rows, row_envelope, table_from_rows, save_table, load_table
+from semcomp.modes import TABLE, save_table
+from semcomp.calibrate import FAMILIES, RATES, measure_rows, row_envelope, table_from_rows
 from semcomp.pipeline import Settings, machine_info, package_versions, save_figure
-from semcomp.train import fetch_photos, load_manifest, split_photos
-
-RATES = [0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8, 1.1, 1.6, 2.2]          # target bits per model-output pixel
-FAMILIES = [
-    OperatingPoint("transform coder alone · dct", "transform", cond=CondCodec("dct", 50)),
-    OperatingPoint("optimized · 1 step · 8² dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=1, relaxed_passes=14, iterations=15, cond_size=8),
-    OperatingPoint("optimized · 1 step · dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=1, relaxed_passes=14, iterations=15),
-    OperatingPoint("optimized · 2 steps · dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=2, relaxed_passes=14, iterations=15),
-    OperatingPoint("optimized · 2 steps · dct q40 λ.004 + residual", cond=CondCodec("dct", 40), lmbda=0.004, steps=2, relaxed_passes=14,
-                   iterations=15, residual=100),
-    OperatingPoint("diffc · ≤ 7 of 10 steps · dct q40", "diffc", cond=CondCodec("dct", 40), steps=10, diffc_steps=7),
-]
-
+from semcomp.photos import heldout_photos
 
 def photos(models, names=None, half=None) -> list:
-    "[(name, 64² PIL image, caption)] of the held-out photos: `names`, or the table half (even) / evaluation half (odd) by name order."
-    _, held = split_photos(fetch_photos())
-    why = {e["name"]: e["why"] for e in load_manifest()}
-    order = sorted(held)
-    names = names or [n for i, n in enumerate(order) if i % 2 == {"table": 0, "evaluate": 1}[half]]
-    s = models.output_size
-    return [(n, Image.fromarray(fit_image(Image.fromarray(held[n]), s, "crop").pixels), why[n]) for n in names]
+    "[(name, PIL image at the models' output size, caption)] of the held-out photos: `names`, or the table half / evaluation half."
+    return heldout_photos(models.output_size, names, half)
 
 
 def knob_rows(models, shots, rates, table, base, log=print) -> list:
@@ -111,7 +96,7 @@ def report(rows: list, out: Path) -> dict:
                    "(its file less its 20-byte container), and as files at semcomp's file rate",
            "machine": machine_info(), "versions": package_versions()}
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "knob.json", (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+    write_json(out / "knob.json", doc)
     save_figure(figure(doc), out / "knob.png")
     return doc
 
@@ -158,7 +143,7 @@ def rescore(paths: list, models) -> None:
             r.update(bitstream_bytes=bits, bitstream_bpp=8 * bits / (s * s), **envelope_record(ladders[r["photo"]], r["bpp"], 8 * bits / (s * s), r["psnr"]))
         doc["rescored"] = {"command": " ".join(sys.argv), "machine": machine_info(), "versions": package_versions(),
                            "note": "the anchors read again, both counts (chapter classical); semcomp's rows as measured"}
-        atomic_write_bytes(path, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+        write_json(path, doc)
         print(f"rescored {path}: {len(doc['rows'])} rows, {len(ladders)} photos")
 
 
@@ -179,12 +164,12 @@ def main(argv=None) -> int:
         unknown = set(args.families or ()) - {f.label for f in FAMILIES}
         if unknown: p.error(f"no structures labelled {sorted(unknown)}; the labels are {[f.label for f in FAMILIES]}")
         families = [f for f in FAMILIES if not args.families or f.label in args.families]
-        rows = measure_rows(models, shots, families, args.rates, base) if args.command != "knob" else []
+        doc = {"command": " ".join(sys.argv), "photos": [s[0] for s in shots], "families": [f.to_dict() for f in FAMILIES], "rates": args.rates}
+        done = json.loads(args.rows_out.read_text(encoding="utf-8"))["rows"] if args.rows_out.exists() else []   # an interrupted run carries on
+        save = lambda rows: write_json(args.rows_out, {**doc, "rows": rows})
+        rows = measure_rows(models, shots, families, args.rates, base, done=[r for r in done if r["structure"] != "auto"], save=save) if args.command != "knob" else []
         if args.command != "measure": rows += knob_rows(models, shots, args.rates, str(args.table), base)
-        doc = {"command": " ".join(sys.argv), "photos": [s[0] for s in shots], "families": [f.to_dict() for f in FAMILIES],
-               "rates": args.rates, "rows": rows, "machine": machine_info(), "versions": package_versions()}
-        args.rows_out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(args.rows_out, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+        save(rows)
         return 0
     if args.command == "rescore":
         rescore(args.rows, models); return 0
@@ -195,7 +180,7 @@ def main(argv=None) -> int:
     rows = list(rows.values())
     if args.command == "table":
         table = table_from_rows(models, rows, FAMILIES, docs[0]["rates"], base)
-        table.measured["command"] = "bench/structures.py measure, then table (see its docstring)"
+        table.measured["command"] = "bench/structures.py measure, then table (see its docstring; `semcomp calibrate` does both)"
         save_table(table, args.out)
         print(f"wrote {args.out}: default {table.default_bpp} bits per output pixel; lead over the envelopes by target: {table.measured['lead_over_envelope_db']}")
         for f in table.families: print(f"  {f.label:50s} " + " ".join("  –  " if q is None else f"{q:5.2f}" for q in f.psnr))

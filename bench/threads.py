@@ -9,13 +9,13 @@ Compresses every image in --images with `semcomp compress` at its defaults (the 
 the one the encoder scored (`--recon`, written at the default threads): identical bytes or not, the largest pixel
 difference and the PSNR between the two. Writes result/bench_threads.json (with the machine, versions and settings).
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from semcomp.core import atomic_write_bytes
+from semcomp.core import write_json
 from semcomp.metrics import psnr
 from semcomp.pipeline import IMAGE_SUFFIXES, machine_info, package_versions
 
@@ -67,7 +67,7 @@ def main(argv=None) -> int:
            "settings": {"iterations": args.iterations, "threads": args.threads, "models": args.models},
            "versions": package_versions(), "images": records}
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "bench_threads.json", json.dumps(doc, indent=1).encode())
+    write_json(out / "bench_threads.json", doc)
     print(f"wrote {out / 'bench_threads.json'}")
     return 0
 

@@ -10,17 +10,17 @@ is LAION's conditioning image). Each coder runs over its quality ladder — dct 
 ladder points around it (on the points sorted by PSNR); the mean is over the photos every coder reaches. Writes
 result/thumbnail_coders.json (per photo ladders and the summary, with machine and versions).
 """
-import argparse, json, sys
+import argparse, sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from semcomp.bitstream import CondCodec, cond_roundtrip, encode_cond
-from semcomp.core import atomic_write_bytes, fit_image, to_tensor, to_uint8
+from semcomp.core import write_json, fit_image, to_tensor, to_uint8
 from semcomp.metrics import psnr
 from semcomp.pipeline import machine_info, package_versions
-from semcomp.train import fetch_photos, split_photos
+from semcomp.photos import fetch_photos, split_photos
 from semcomp.upsampler import area_downsample
 
 LADDERS = {"dct": range(1, 101, 3), "dpcm": range(1, 9), "webp": range(0, 101, 5), "avif": range(0, 101, 5), "png": [0]}
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
         for t, row in summary.items():
             print(f"  {t} ({row['photos']} photos): " + "  ".join(f"{fmt} {row[fmt]:.0f} B" for fmt in LADDERS if fmt in row and row[fmt]))
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "thumbnail_coders.json", (json.dumps(doc, indent=1) + "\n").encode())
+    write_json(out / "thumbnail_coders.json", doc)
     return 0
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import torch
 
-from semcomp.core import atomic_write_bytes
+from semcomp.core import write_json
 from semcomp.metrics import mean_psnr
 from semcomp.pipeline import machine_info, package_versions
-from semcomp.train import TrainSettings, fetch_photos, photo_cache, split_photos, train_upsampler, upsampler_psnr
+from semcomp.photos import fetch_photos, photo_cache, split_photos
+from semcomp.train import TrainSettings, train_upsampler, upsampler_psnr
 
 # name, label, fields changed from TrainSettings' defaults
 RECIPES = [
@@ -48,7 +49,7 @@ def run_one(name: str, fields: dict, steps: int, work: Path) -> dict:
            "psnr": mean_psnr([r["upsampler"] for r in rows]), "bicubic": mean_psnr([r["bicubic"] for r in rows]),
            "lanczos": mean_psnr([r["lanczos"] for r in rows]), "evals": run.evals, "losses": run.losses[-5:],
            "threads": torch.get_num_threads()}
-    atomic_write_bytes(work / f"{name}.json", json.dumps(rec).encode())
+    write_json(work / f"{name}.json", rec)
     return rec
 
 
@@ -87,7 +88,7 @@ def main(argv=None) -> int:
     doc = {"what": "short training runs of the demo upsampler, scored on held-out photos (10 DDIM steps from seeded noise, 16² coded thumbnail → 64²)",
            "steps": args.steps, "held_out": sorted(held), "machine": machine_info(), "versions": package_versions(), "runs": runs}
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "train_recipes.json", (json.dumps(doc, indent=1) + "\n").encode())
+    write_json(out / "train_recipes.json", doc)
     for r in sorted(runs, key=lambda r: -r["psnr"]): print(f"{r['label']:34s} {r['psnr']:6.2f} dB  ({r['seconds'] / r['steps']:.2f} s/step)")
     print(f"bicubic {runs[0]['bicubic']:.2f} dB, Lanczos {runs[0]['lanczos']:.2f} dB; wrote {out / 'train_recipes.json'}")
     return 0

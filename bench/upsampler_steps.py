@@ -10,19 +10,20 @@ Then `compress` at its defaults with the upsampler run for 2 steps instead of 10
 `--codec-photos`, beside the default. Writes result/upsampler_steps.json (per photo and mean, with settings, machine and
 versions).
 """
-import argparse, dataclasses, hashlib, json, sys, time
+import argparse, dataclasses, hashlib, sys, time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from semcomp.codec import compress
-from semcomp.core import atomic_write_bytes, fit_image
+from semcomp.core import write_json, fit_image
 from semcomp.latent import LatentSettings
 from semcomp.metrics import mean_psnr, psnr
 from semcomp.models import DEMO_WEIGHTS, demo_model_set
 from semcomp.pipeline import Settings, machine_info, package_versions
-from semcomp.train import coded_thumbnail, fetch_photos, load_manifest, split_photos, upsample_thumbnail
+from semcomp.photos import fetch_photos, load_manifest, split_photos
+from semcomp.train import coded_thumbnail, upsample_thumbnail
 
 RUNS = [(1, 1.0), (2, 1.0), (3, 1.0), (5, 1.0), (10, 1.0), (25, 1.0), (10, 0.5), (10, 0.0)]
 
@@ -60,7 +61,7 @@ def main(argv=None) -> int:
            "codec_settings": dataclasses.asdict(Settings()), "machine": machine_info(), "versions": package_versions(),
            "photos": rows, "mean": mean, "codec": codec}
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "upsampler_steps.json", (json.dumps(doc, indent=1) + "\n").encode())
+    write_json(out / "upsampler_steps.json", doc)
     for k, v in mean.items(): print(f"{k:22s} {v:6.2f} dB")
     return 0
 

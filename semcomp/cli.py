@@ -8,12 +8,15 @@ import argparse, sys
 from pathlib import Path
 
 from .core import FIT_POLICIES, ImageLoadError, atomic_write_bytes, save_png, load_rgb
-from .models import ConfigError, CheckpointError, MODEL_FILES, CLIP_FILES, PRESETS, load_models
+from .models import ConfigError, CheckpointError, MODEL_FILES, CLIP_FILES, PRESETS, load_models, has_model_files
 from .prior import PRIOR_MODES
 from .latent import METHODS, DECODE_MODES, LatentSettings
-from .bitstream import COND_CODERS, CondCodec, FormatError
+from .container import FormatError
+from .components import COND_CODERS, CondCodec
 from .pipeline import Settings, CaptionError, pick_caption
-from .runner import run_folder, process_share, use_threads
+from .parallel import process_share, use_threads
+from .runner import run_folder
+from .calibrate import RATES, calibrate, captioned_photos
 from .metrics import format_metric
 from .codec import compress, decompress, WrongModelsError
 from .modes import structure_line
@@ -144,8 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, default=Path("result"), help="output folder for rd.json and rd.png")
     ev.add_argument("--codecs", nargs="+", default=["jpeg", "webp", "avif"], choices=["jpeg", "webp", "avif"], help="classical codecs")
     ev.add_argument("--replot", type=Path, default=None, help="only recompute the curves, BD numbers and figure of this rd.json")
+    cal = sub.add_parser("calibrate", formatter_class=fmt, help="measure the structure table --method auto reads, for the models in use",
+                         description="Compress every held-out photo in --images (with its caption in --texts) by every structure at every "
+                                     "target rate, and write the structure table --method auto reads (default MODELS/structures.json, which "
+                                     "semcomp then reads for these models) with the per-photo rows beside it. An interrupted calibration "
+                                     "carries on where it stopped when run again.")
+    cal.add_argument("--images", type=Path, required=True, help="folder of held-out photos (none the models were trained on)")
+    cal.add_argument("--texts", type=Path, required=True, help="folder of their captions, <stem>.txt (the first line is used)")
+    cal.add_argument("--out", type=Path, default=None, help="the table to write (default: MODELS/structures.json; the built-in models need one given)")
+    cal.add_argument("--rates", nargs="+", type=float, default=RATES, help="target rates, bits per pixel of the models' output")
     for command in (run, comp, ev): _model_options(command); _coding_options(command)
-    _model_options(dec)
+    for command in (dec, cal): _model_options(command)
     return p
 
 def _caption(args) -> str:
@@ -168,6 +180,16 @@ def main(argv: list[str] | None = None) -> int:
             except (FormatError, WrongModelsError) as e: raise type(e)(f"{args.file}: {e}") from None
             save_png(decoded.image, args.output)
             print(f"wrote {args.output} ({decoded.image.shape[1]}×{decoded.image.shape[0]}, {decoded.settings.path} path, {decoded.nfe} unet evaluations)")
+            return 0
+        if args.command == "calibrate":
+            out = args.out or (args.models / "structures.json" if has_model_files(args.models) else None)
+            if out is None: raise ValueError(f"{args.models} holds no model files, and the built-in models' table ships with semcomp: give --out FILE to measure one anyway")
+            photos = captioned_photos(args.images, args.texts)
+            if not photos: raise ValueError(f"{args.images}: no photo with a caption in {args.texts} to calibrate on")
+            models = load_models(args.models, share.device(args.device), args.dtype, args.trust_checkpoints, 0, args.preset)
+            table = calibrate(models, photos, out, rates=args.rates, progress=not args.quiet)
+            print(f"wrote {out}: {len(table.families)} structures at {len(table.families[0].rates)} targets on {len(photos)} photos; "
+                  f"default {table.default_bpp} bits per {models.output_size}² output pixel")
             return 0
         settings = settings_from_args(args)
         if args.command == "compress":

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #49fbd594
 from __future__ import annotations
-import io, os, re, tempfile, warnings
+import datetime, io, json, os, platform, re, tempfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +15,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # %% auto #0
 __all__ = ['DTYPES', 'FIT_POLICIES', 'resolve_device', 'resolve_dtype', 'seeded_generator', 'seeded_noise', 'ImageLoadError',
            'load_rgb', 'FitGeometry', 'fit_geometry', 'FittedImage', 'crop_to_box', 'fit_image', 'restore_original',
-           'to_tensor', 'to_uint8', 'current_umask', 'atomic_write_bytes', 'save_png', 'source_link',
-           'show_doc_renderer']
+           'to_tensor', 'to_uint8', 'current_umask', 'atomic_write_bytes', 'save_png', 'package_versions',
+           'machine_info', 'write_json', 'source_link', 'show_doc_renderer']
 
 # %% ../nbs/00_core.ipynb #569cdbe0
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -207,6 +207,30 @@ def save_png(pixels: np.ndarray, path: str | Path) -> Path:
         raise ValueError(f"save_png needs (h, w, 3) uint8 pixels, got {pixels.dtype} {pixels.shape}")
     buf = io.BytesIO(); Image.fromarray(pixels, "RGB").save(buf, format="PNG")
     return atomic_write_bytes(path, buf.getvalue())
+
+# %% ../nbs/00_core.ipynb #308ca3b9
+def package_versions() -> dict:
+    "Versions of the packages that decide a result."
+    import dalle2_pytorch, open_clip, PIL, semcomp
+    return {"semcomp": semcomp.__version__, "python": platform.python_version(), "torch": torch.__version__,
+            "dalle2_pytorch": dalle2_pytorch.__version__, "open_clip": open_clip.__version__,
+            "numpy": np.__version__, "pillow": PIL.__version__}
+
+def machine_info() -> dict:
+    "The CPU and thread count a result was computed with: decoding is bit-identical only on the same kind of machine at the same thread count."
+    cpu = platform.processor() or platform.machine()
+    try: cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
+    except (OSError, StopIteration): pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None}
+
+def write_json(path: str | Path, doc: dict, provenance: bool = True, indent: int = 1) -> Path:
+    """Write `doc` to `path` as JSON (UTF-8, atomically); with `provenance`, `created` (UTC), `versions` and `machine` are
+    added where `doc` does not have them."""
+    if provenance:
+        doc = {**doc, **{k: v() for k, v in (("created", lambda: datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")),
+                                               ("versions", package_versions), ("machine", machine_info)) if k not in doc}}
+    return atomic_write_bytes(path, (json.dumps(doc, indent=indent, ensure_ascii=False) + "\n").encode())
 
 # %% ../nbs/00_core.ipynb #e7ebb90d
 def source_link(name: str) -> str:

@@ -18,7 +18,7 @@ from .sampler import unet_stage, predict, ddim_step, ddim_timesteps, count_calls
 from .upsampler import upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
-from .bitstream import DiffcCode, encode_diffc
+from .components import DiffcCode, encode_diffc
 from .latent import LatentSettings, SideInfo, Encoded, last_unet, conditioning_input, transmit, best_decode_step, fit_cond_quality
 
 # %% auto #0

@@ -12,13 +12,15 @@ import numpy as np
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from .core import ImageLoadError, load_rgb, fit_geometry, atomic_write_bytes
+from .core import ImageLoadError, load_rgb, fit_geometry, crop_to_box, write_json
 from .models import ModelSet
-from .bitstream import CondCodec
-from .pipeline import CaptionError, Settings, find_jobs, pick_caption, save_figure, package_versions
+from .container import container_bytes
+from .components import CondCodec
+from .core import package_versions
+from .pipeline import CaptionError, Settings, find_jobs, pick_caption, save_figure
 from .codec import compress
 from .modes import OperatingPoint
-from .runner import ProcessShare, gather
+from .parallel import ProcessShare, gather
 from .metrics import format_metric
 from .classical import (CLASSICAL, COUNTS, LADDER, ENVELOPE_SCALES, classical_encode, classical_decode, at_rate,   # here before chapter classical held them
                                classical_curves, pareto, envelope_ladder, envelope_at)
@@ -193,7 +195,7 @@ def summarize(doc: dict) -> dict:
 def write_rd(doc: dict, out: str | Path) -> dict:
     "Write `rd.json` and `rd.png` to `out` (atomically); return `doc`."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "rd.json", (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
+    write_json(out / "rd.json", doc, indent=2)
     save_figure(rd_figure(doc), out / "rd.png")
     return doc
 
@@ -202,8 +204,6 @@ def rescore(doc: dict, originals: dict, output_size: int) -> dict:
     envelope ladders, without encoding semcomp again: each image's original (`originals`: name → PIL image, as it was
     given) is cropped to what semcomp scored and coded over the ladder; semcomp's records get their bitstream bytes
     (the file less `container_bytes` of the original's size); the summary is recomputed."""
-    from semcomp.core import crop_to_box
-    from semcomp.bitstream import container_bytes
     records, ladders = [], {}
     for name in doc["images"]:
         original = originals[name]

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .core import load_rgb, ImageLoadError
 from .models import ModelSet, load_models
-from .bitstream import COND_CODERS, CondCodec
+from .components import COND_CODERS, CondCodec
 from .latent import LatentSettings, latent_picture
 from .pipeline import IMAGE_SUFFIXES, CaptionError, Settings, read_captions
 from .codec import Compressed, compress

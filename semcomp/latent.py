@@ -19,9 +19,8 @@ from .sampler import unet_stage, sample_unet, ddim_sample, ddim_invert, ddim_ste
 from .upsampler import lowres_condition, upsampler_noise, area_downsample
 from .decoder import StageOutput
 from .metrics import psnr
-from .bitstream import (COND_CODERS, CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, latent_roundtrip,
-                               dct_analyse, dct_levels, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct, latent_rate,
-                               MAX_DIFFC_BITS, MAX_DIFFC_STEPS)
+from .dct import dct_analyse, dct_levels, dct_synthesise, dct_subsampled, dct_step, dct_rate, encode_dct
+from .components import COND_CODERS, CondCodec, encode_cond, decode_cond, encode_latent, decode_latent, latent_roundtrip, latent_rate, MAX_DIFFC_BITS, MAX_DIFFC_STEPS
 
 # %% auto #0
 __all__ = ['METHODS', 'DECODE_MODES', 'QUALITY_RANGES', 'SideInfo', 'LatentSettings', 'expand_latent', 'pool_latent', 'last_unet',

