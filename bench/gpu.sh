@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On the lent GPU machine (Python 3.12, torch 2.11, accelerate, einops, numpy; no registry): install the wheels that
 # tools/gpu_wheels.sh downloaded (carried as bench/wheels) into a virtual environment that sees the system torch, then
-# run bench/gpu.py on the GPU, all within 8 minutes. The JSON goes to $OUT (the device tool brings that folder back),
-# else to result/.
+# run bench/gpu.py on the GPU, then bench/decode_anywhere.py (the committed CPU-made files decoded on CUDA, and a set
+# of files made on CUDA, to decode on a CPU afterwards with `bench/decode_anywhere.py --sets <that folder>`), all within
+# 8 minutes. The JSON goes to $OUT (the device tool brings that folder back), else to result/.
 #
 # Here:   tools/gpu_wheels.sh            then, with the device tool: run  command="bash bench/gpu.sh"  carry=["bench/wheels"]
 set -euo pipefail
@@ -18,3 +19,5 @@ python3 -m venv --system-site-packages "$ENV"
 mkdir -p "$DEST"
 left=$(( 480 - ($(date +%s) - start) ))
 timeout "$left" "$ENV/bin/python" bench/gpu.py --device cuda --out "$DEST/bench_gpu.json" "$@" | tee "$DEST/bench_gpu.txt"
+left=$(( 480 - ($(date +%s) - start) ))
+timeout "$left" "$ENV/bin/python" bench/decode_anywhere.py --device cuda --make "$DEST/cuda_files" --out "$DEST/decode_anywhere_gpu.json" | tee "$DEST/decode_anywhere_gpu.txt"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 
 from semcomp.bitstream import CondCodec, encode_cond, decode_cond
-from semcomp.evaluation import OperatingPoint, bd_rate, envelope_at, evaluate, rescore, two_step_points, residual_points, diffc_points, pareto, summarize, write_rd
+from semcomp.evaluation import OperatingPoint, bd_rate, envelope_at, evaluate, rescore, two_step_points, residual_points, diffc_points, transform_points, pareto, summarize, write_rd
 import numpy as np
 from semcomp.latent import LatentSettings
 from semcomp.metrics import psnr
@@ -37,7 +37,7 @@ POINTS = [OperatingPoint("cond dpcm 4b", cond=CondCodec("dpcm", 4)),
           OperatingPoint("dct q60 λ.004 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.004),
           OperatingPoint("dct q60 λ.001 + latent 16² 4b", cond=CondCodec("dct", 60), latent_size=16, latent_bits=4, lmbda=0.001),
           OperatingPoint("dct q80 λ.0005 + latent 16² 4b", cond=CondCodec("dct", 80), latent_size=16, latent_bits=4, lmbda=0.0005),
-          *two_step_points(), *residual_points(), *diffc_points()]
+          *two_step_points(), *residual_points(), *residual_points((20, 30, 40, 50), "av1"), *diffc_points(), *transform_points("av1")]
 
 
 def merge(folders: list, out: Path) -> dict:
@@ -71,8 +71,10 @@ def dct_alone(doc: dict, qualities=(20, 25, 30, 35, 40, 45, 50)) -> dict:
 
 FAMILIES = (("current coder (dpcm, λ 0)", lambda label: label.startswith("cond")),
             ("dct + rate term (λ curve)", lambda label: label.startswith("dct") and "residual" not in label),
-            ("λ curve + residual layer", lambda label: label.startswith("dct")),
-            ("diffc (reverse-channel coding)", lambda label: label.startswith("diffc")))
+            ("λ curve + residual layer", lambda label: label.startswith("dct") and "residual av1" not in label),
+            ("λ curve + residual layer (AV1)", lambda label: label.startswith("dct") and "residual q" not in label),
+            ("diffc (reverse-channel coding)", lambda label: label.startswith("diffc")),
+            ("AV1 alone (no model)", lambda label: label.startswith("av1 alone")))
 
 
 def families(doc: dict) -> dict:

@@ -27,11 +27,12 @@ __all__ = ['RATES', 'FAMILIES', 'measure_rows', 'row_envelope', 'table_from_rows
 RATES = [0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8, 1.1, 1.6, 2.2]          # target bits per model-output pixel
 FAMILIES = [
     OperatingPoint("transform coder alone · dct", "transform", cond=CondCodec("dct", 50)),
+    OperatingPoint("transform coder alone · av1", "transform", residual_codec="av1"),
     OperatingPoint("optimized · 1 step · 8² dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=1, relaxed_passes=14, iterations=15, cond_size=8),
     OperatingPoint("optimized · 1 step · dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=1, relaxed_passes=14, iterations=15),
     OperatingPoint("optimized · 2 steps · dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=2, relaxed_passes=14, iterations=15),
-    OperatingPoint("optimized · 2 steps · dct q40 λ.004 + residual", cond=CondCodec("dct", 40), lmbda=0.004, steps=2, relaxed_passes=14,
-                   iterations=15, residual=100),
+    OperatingPoint("optimized · 2 steps · dct q40 λ.004 + residual av1", cond=CondCodec("dct", 40), lmbda=0.004, steps=2, relaxed_passes=14,
+                   iterations=15, residual=100, residual_codec="av1"),
     OperatingPoint("diffc · ≤ 7 of 10 steps · dct q40", "diffc", cond=CondCodec("dct", 40), steps=10, diffc_steps=7),
 ]
 

@@ -12,7 +12,7 @@ from .models import ConfigError, CheckpointError, MODEL_FILES, CLIP_FILES, PRESE
 from .prior import PRIOR_MODES
 from .latent import METHODS, DECODE_MODES, LatentSettings
 from .container import FormatError
-from .components import COND_CODERS, CondCodec
+from .components import COND_CODERS, RESIDUAL_CODERS, CondCodec
 from .pipeline import Settings, CaptionError, pick_caption
 from .parallel import process_share, use_threads
 from .runner import run_folder
@@ -40,7 +40,7 @@ def _model_options(p: argparse.ArgumentParser):
 
 STRUCTURE_OPTIONS = {"upsampler_steps": "--upsampler-steps", "latent_size": "--latent-size", "latent_bits": "--latent-bits",
                      "cond_size": "--cond-size", "cond_codec": "--cond-codec", "cond_quality": "--cond-quality", "lmbda": "--lmbda",
-                     "relaxed_passes": "--relaxed-passes", "residual": "--residual", "diffc_steps": "--diffc-steps", "iterations": "--iterations"}
+                     "relaxed_passes": "--relaxed-passes", "residual": "--residual", "residual_codec": "--residual-codec", "diffc_steps": "--diffc-steps", "iterations": "--iterations"}
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     "Shows defaults, except the `None` of options whose help says what they default to."
@@ -87,6 +87,7 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--reference-epochs", type=int, default=lat.reference_epochs, help="reference: epochs (the seed: 100)")
     p.add_argument("--reference-steps", type=int, default=lat.reference_steps, help="reference: DDIM steps per epoch and of its inversion (the seed: 100)")
     p.add_argument("--caption-line", type=int, default=1, help="which caption of a multi-line caption file to use (1 = first)")
+    p.add_argument("--residual-codec", choices=RESIDUAL_CODERS, default=None, help="the residual layer's coder, and the transform method's (default dct; av1 and vp8: a real codec's bitstream, its container left out)")
     p.add_argument("--residual", type=int, default=None, metavar="Q", help="a residual layer: the difference between the image and what the rest of the file decodes to, dct-coded at quality Q (1–100; with a target size the highest that fits, at most Q) and added back by the decoder")
 
 def settings_from_args(args) -> Settings:
@@ -100,7 +101,7 @@ def settings_from_args(args) -> Settings:
     def given_or(dest, default): return default if getattr(args, dest) is None else getattr(args, dest)
     coder = given_or("cond_codec", lat.cond_codec.format)
     quality = args.cond_quality if args.cond_quality is not None else (lat.cond_codec.quality if coder == "dpcm" else 50)
-    return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, residual=args.residual, prior=args.prior, prior_steps=args.prior_steps,
+    return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, residual=args.residual, residual_codec=args.residual_codec or "dct", prior=args.prior, prior_steps=args.prior_steps,
                     prior_candidates=args.prior_candidates, prior_cond_scale=args.prior_cond_scale,
                     cond_scale=args.cond_scale, fit=args.fit, caption_index=args.caption_line - 1, method=method,
                     structures=None if args.structures is None else str(args.structures), trials=args.trials,
@@ -175,18 +176,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "decompress":
             try: data = args.file.read_bytes()
             except OSError as e: raise FileNotFoundError(f"{args.file}: cannot read ({e.strerror})") from None
-            models = load_models(args.models, args.device, args.dtype, args.trust_checkpoints, 0, args.preset)
+            models = load_models(args.models, args.device, args.dtype, args.trust_checkpoints, preset=args.preset)
             try: decoded = decompress(data, models, progress=not args.quiet)
             except (FormatError, WrongModelsError) as e: raise type(e)(f"{args.file}: {e}") from None
             save_png(decoded.image, args.output)
-            print(f"wrote {args.output} ({decoded.image.shape[1]}×{decoded.image.shape[0]}, {decoded.settings.path} path, {decoded.nfe} unet evaluations)")
+            print(f"wrote {args.output} ({decoded.image.shape[1]}×{decoded.image.shape[0]}, {decoded.settings.path} path, {decoded.nfe} unet evaluations)"
+                  + (f"; note: {decoded.note}" if decoded.note else ""))
             return 0
         if args.command == "calibrate":
             out = args.out or (args.models / "structures.json" if has_model_files(args.models) else None)
             if out is None: raise ValueError(f"{args.models} holds no model files, and the built-in models' table ships with semcomp: give --out FILE to measure one anyway")
             photos = captioned_photos(args.images, args.texts)
             if not photos: raise ValueError(f"{args.images}: no photo with a caption in {args.texts} to calibrate on")
-            models = load_models(args.models, share.device(args.device), args.dtype, args.trust_checkpoints, 0, args.preset)
+            models = load_models(args.models, share.device(args.device), args.dtype, args.trust_checkpoints, preset=args.preset)
             table = calibrate(models, photos, out, rates=args.rates, progress=not args.quiet)
             print(f"wrote {out}: {len(table.families)} structures at {len(table.families[0].rates)} targets on {len(photos)} photos; "
                   f"default {table.default_bpp} bits per {models.output_size}² output pixel")
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "compress":
             caption = _caption(args)
             image = load_rgb(args.image)
-            models = load_models(args.models, args.device, args.dtype, args.trust_checkpoints, settings.seed, args.preset)
+            models = load_models(args.models, args.device, args.dtype, args.trust_checkpoints, preset=args.preset)
             c = compress(models, image, caption, settings, args.image.stem, progress=not args.quiet)
             atomic_write_bytes(args.output, c.data)
             if args.recon: save_png(c.image, args.recon)
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             from semcomp.evaluation import evaluate, replot
             if args.replot: doc, folder = replot(args.replot), args.replot.parent
             else:
-                models = load_models(args.models, share.device(args.device), args.dtype, args.trust_checkpoints, settings.seed, args.preset)
+                models = load_models(args.models, share.device(args.device), args.dtype, args.trust_checkpoints, preset=args.preset)
                 doc, folder = evaluate(models, args.images, args.texts, args.out, base=settings, codecs=tuple(args.codecs),
                                        progress=not args.quiet, share=share), args.out
             if share.index > 0: return 1 if doc["failures"] else 0        # the first process reports for all

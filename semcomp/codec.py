@@ -4,7 +4,7 @@
 
 # %% ../nbs/12b_codec.ipynb #65749e52
 from __future__ import annotations
-import time
+import dataclasses, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,12 +12,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .core import FitGeometry, fit_geometry, restore_original, to_uint8, load_rgb
+from .core import FitGeometry, LegacySeed, fit_geometry, restore_original, to_uint8, load_rgb
 from .models import ModelSet
 from .embedding import embed_text
 from .latent import SideInfo, decode_side_info, last_unet
 from .pipeline import Settings, generate_from_caption
-from .container import Bitstream, FormatError, unpack
+from .container import MACHINES, Bitstream, FormatError, machine_kind, unpack
 from .components import (IMAGE_BASE, DecodeSettings, decode_settings, decode_caption, decode_cond, decode_latent, decode_residual,
                                 add_residual, DiffcCode, decode_diffc)
 from .diffc import decode_diffc_image
@@ -27,7 +27,8 @@ from .encoder import transmitted_settings, target_size, side_budget, with_residu
 from .components import PATHS, MAX_STEPS, MAX_CANDIDATES, SIDE, PRIOR, FINISH, IMAGE, SHORT, encode_settings, file_path   # ... and chapter components
 
 # %% auto #0
-__all__ = ['compress', 'WrongModelsError', 'caption_settings', 'Decoded', 'ParsedFile', 'parse_file', 'check_fits', 'decompress']
+__all__ = ['compress', 'WrongModelsError', 'caption_settings', 'Decoded', 'machine_note', 'ParsedFile', 'parse_file',
+           'check_fits', 'decompress']
 
 # %% ../nbs/12b_codec.ipynb #b7a4ad45
 def compress(models: ModelSet, image: Image.Image | str | Path, caption: str, settings: Settings | None = None,
@@ -61,6 +62,17 @@ class Decoded:
     side: SideInfo | None = None
     nfe: int = 0
     seconds: float = 0.0
+    note: str | None = None          # when the decoding machine is of another kind than the encoder's: what that means
+
+def machine_note(stream: Bitstream, device) -> str | None:
+    "What a decoder on `device` should say about `stream`'s image: nothing on the encoder's kind of machine; elsewhere that it may differ in the last bits."
+    here = machine_kind(device)
+    if stream.version < 2:
+        return (f"a format-1 file: it does not say on which kind of machine it was made, and its noise is torch's (whose last bits "
+                f"depend on the CPU's kernels); on another kind than the encoder's ({MACHINES[here]} here) its image may differ by a level in some pixels")
+    if stream.machine in (0, here): return None
+    return (f"made on a {MACHINES[stream.machine]}, decoded on a {MACHINES[here]}: the networks' arithmetic rounds otherwise, so the image "
+            f"may differ from the encoder's by a level in some pixels (chapter codec, 'What decoding promises')")
 
 @dataclass
 class ParsedFile:
@@ -119,6 +131,7 @@ def decompress(data: bytes, models: ModelSet, progress: bool = False) -> Decoded
     parsed = parse_file(data)
     check_fits(parsed, models)
     ds, stream = parsed.settings, parsed.stream
+    if stream.version < 2: ds = dataclasses.replace(ds, seed=LegacySeed(ds.seed))   # format 1: torch's noise, as the file was made
     geometry = fit_geometry(stream.original_size, models.output_size, stream.fit)
     start = time.perf_counter()
     if ds.path == "caption":
@@ -136,4 +149,5 @@ def decompress(data: bytes, models: ModelSet, progress: bool = False) -> Decoded
         else: out = decode_side_info(models, side, ds.steps, ds.seed, text, stop=ds.finish)
         output, total = to_uint8(out.image), out.nfe
     if parsed.residual is not None: output = add_residual(output, parsed.residual)
-    return Decoded(ds, parsed.caption, geometry, output, restore_original(output, geometry), stages, side, total, time.perf_counter() - start)
+    return Decoded(ds, parsed.caption, geometry, output, restore_original(output, geometry), stages, side, total, time.perf_counter() - start,
+                   machine_note(stream, models.device))

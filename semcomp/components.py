@@ -17,13 +17,15 @@ from PIL import Image
 from .container import FormatError, Reader, write_varint, half
 from .entropy import laplace_parameters, encode_symbols, decode_symbols
 from .dct import MAX_DCT_SIDE, dct_encode_image, dct_decode_image
+from .classical import classical_encode, classical_decode, bitstream_of, rebuild_file
 
 # %% auto #0
 __all__ = ['MAX_COND_SIDE', 'MAX_LATENT_SIDE', 'MAX_LATENT_CHANNELS', 'PATHS', 'IMAGE_BASE', 'MAX_STEPS', 'MAX_CANDIDATES',
-           'SIDE', 'PRIOR', 'FINISH', 'IMAGE', 'SHORT', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'MAX_RESIDUAL_SIDE',
-           'MAX_DIFFC_BITS', 'MAX_DIFFC_STEPS', 'MAX_DIFFC_CHUNKS', 'file_path', 'DecodeSettings', 'SettingsFlag',
-           'encode_settings', 'decode_settings', 'encode_caption', 'decode_caption', 'CondCodec', 'encode_cond',
-           'decode_cond', 'cond_roundtrip', 'quantize_latent', 'dequantize_latent', 'encode_latent', 'decode_latent',
+           'SIDE', 'PRIOR', 'FINISH', 'IMAGE', 'SHORT', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'CLASSICAL_BITSTREAMS',
+           'MAX_RESIDUAL_SIDE', 'RESIDUAL_CODERS', 'MAX_DIFFC_BITS', 'MAX_DIFFC_STEPS', 'MAX_DIFFC_CHUNKS', 'file_path',
+           'DecodeSettings', 'SettingsFlag', 'encode_settings', 'decode_settings', 'encode_caption', 'decode_caption',
+           'CondCodec', 'encode_classical_bitstream', 'decode_classical_bitstream', 'encode_cond', 'decode_cond',
+           'cond_roundtrip', 'quantize_latent', 'dequantize_latent', 'encode_latent', 'decode_latent',
            'latent_roundtrip', 'latent_rate', 'residual_image', 'encode_residual', 'decode_residual', 'add_residual',
            'DiffcCode', 'encode_diffc', 'decode_diffc']
 
@@ -121,7 +123,8 @@ def decode_caption(payload: bytes) -> str:
     except UnicodeDecodeError: raise FormatError("caption: not valid UTF-8") from None
 
 # %% ../nbs/11d_components.ipynb #0cf718e0
-COND_CODERS = {"png": 0, "webp": 1, "avif": 2, "dpcm": 3, "dct": 4}
+COND_CODERS = {"png": 0, "webp": 1, "avif": 2, "dpcm": 3, "dct": 4, "av1": 5, "vp8": 6}
+CLASSICAL_BITSTREAMS = {"av1": "avif", "vp8": "webp"}     # a real codec's bitstream alone: its container is rebuilt on decoding
 
 @dataclass(frozen=True)
 class CondCodec:
@@ -132,7 +135,7 @@ class CondCodec:
     def __post_init__(self):
         if self.format not in COND_CODERS: raise ValueError(f"conditioning codec must be one of {list(COND_CODERS)}, got {self.format!r}")
         if self.format == "dpcm" and not 1 <= self.quality <= 8: raise ValueError(f"dpcm quality is bits per channel, 1–8; got {self.quality}")
-        if self.format in ("webp", "avif") and not 0 <= self.quality <= 100: raise ValueError(f"{self.format} quality must be 0–100, got {self.quality}")
+        if self.format in ("webp", "avif", "av1", "vp8") and not 0 <= self.quality <= 100: raise ValueError(f"{self.format} quality must be 0–100, got {self.quality}")
         if self.format == "dct" and not 1 <= self.quality <= 100: raise ValueError(f"dct quality must be 1–100, got {self.quality}")
     @property
     def label(self) -> str: return "png" if self.format == "png" else f"{self.format} q{self.quality}"
@@ -154,6 +157,21 @@ def _dpcm_decode(r: Reader) -> np.ndarray:
     if q.min() < 0 or q.max() > _levels(bits): raise FormatError("cond: dpcm symbols out of range")
     return np.round(q * 255 / _levels(bits)).astype(np.uint8)
 
+def encode_classical_bitstream(pixels: np.ndarray, fmt: str, quality: int) -> bytes:
+    "A square (s, s, 3) uint8 image as `fmt`'s bitstream alone ('av1': AV1 intra through libavif, 4:4:4; 'vp8': libwebp): its side (a varint), then the bitstream."
+    codec = CLASSICAL_BITSTREAMS[fmt]
+    return write_varint(pixels.shape[0]) + bitstream_of(classical_encode(pixels, codec, quality, "4:4:4"), codec)
+
+def decode_classical_bitstream(r: Reader, fmt: str, max_side: int, part: str) -> np.ndarray:
+    "What `encode_classical_bitstream` wrote, read from `r`: the container rebuilt from the side, then the codec's own decoder."
+    side = r.varint(f"{part} image size", max_side)
+    if side == 0: raise FormatError(f"{part}: empty {fmt} image")
+    codec = CLASSICAL_BITSTREAMS[fmt]
+    try: pixels = classical_decode(rebuild_file(r.take(r.left, f"{fmt} bitstream"), codec, (side, side)))
+    except Exception as e: raise FormatError(f"{part}: unreadable {fmt} bitstream ({type(e).__name__}: {e})") from None
+    if pixels.shape != (side, side, 3): raise FormatError(f"{part}: the {fmt} bitstream holds a {pixels.shape[1]}×{pixels.shape[0]} image, not {side}²")
+    return pixels
+
 def encode_cond(pixels: np.ndarray, codec: CondCodec) -> bytes:
     "Code a square (c, c, 3) uint8 conditioning image: 1 byte coder + its bytes."
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.shape[0] != pixels.shape[1]:
@@ -161,6 +179,7 @@ def encode_cond(pixels: np.ndarray, codec: CondCodec) -> bytes:
     head = bytes([COND_CODERS[codec.format]])
     if codec.format == "dpcm": return head + _dpcm_encode(pixels, codec.quality)
     if codec.format == "dct": return head + dct_encode_image(pixels, codec.quality)
+    if codec.format in CLASSICAL_BITSTREAMS: return head + encode_classical_bitstream(pixels, codec.format, codec.quality)
     buf = io.BytesIO(); image = Image.fromarray(pixels, "RGB")
     if codec.format == "png": image.save(buf, "PNG", optimize=True)
     elif codec.format == "webp": image.save(buf, "WEBP", quality=codec.quality, method=6)
@@ -174,6 +193,8 @@ def decode_cond(payload: bytes) -> np.ndarray:
     if coder not in COND_CODERS.values(): raise FormatError(f"cond: unknown coder {coder}")
     if coder == COND_CODERS["dpcm"]: return _dpcm_decode(r)
     if coder == COND_CODERS["dct"]: return dct_decode_image(r)
+    for fmt in CLASSICAL_BITSTREAMS:
+        if coder == COND_CODERS[fmt]: return decode_classical_bitstream(r, fmt, MAX_COND_SIDE, "cond")
     try:
         with Image.open(io.BytesIO(r.take(r.left, "conditioning image"))) as im:
             if max(im.size) > MAX_COND_SIDE or im.size[0] != im.size[1]: raise FormatError(f"cond: conditioning image of size {im.size} is not allowed")
@@ -264,16 +285,25 @@ def residual_image(target: np.ndarray, output: np.ndarray, box: tuple | None = N
         diff[~keep] = 0
     return np.clip(diff + 128, 0, 255).astype(np.uint8)
 
-def encode_residual(target: np.ndarray, output: np.ndarray, quality: int, box: tuple | None = None) -> bytes:
-    "The `residual` component: `residual_image(target, output, box)` coded by the `dct` coder at `quality` (1 byte coder + its bytes, as `cond`)."
-    CondCodec("dct", quality)                                          # checks the quality
-    return bytes([COND_CODERS["dct"]]) + dct_encode_image(residual_image(target, output, box), quality, MAX_RESIDUAL_SIDE)
+RESIDUAL_CODERS = ("dct", "av1", "vp8")
+
+def encode_residual(target: np.ndarray, output: np.ndarray, quality: int, box: tuple | None = None, coder: str = "dct") -> bytes:
+    "The `residual` component: `residual_image(target, output, box)` coded by `coder` (`RESIDUAL_CODERS`) at `quality` (1 byte coder + its bytes, as `cond`)."
+    if coder not in RESIDUAL_CODERS: raise ValueError(f"the residual layer's coder must be one of {RESIDUAL_CODERS}, got {coder!r}")
+    CondCodec(coder, quality)                                          # checks the quality
+    image = residual_image(target, output, box)
+    if coder == "dct": return bytes([COND_CODERS["dct"]]) + dct_encode_image(image, quality, MAX_RESIDUAL_SIDE)
+    return bytes([COND_CODERS[coder]]) + encode_classical_bitstream(image, coder, quality)
 
 def decode_residual(payload: bytes) -> np.ndarray:
     "The (s, s, 3) int16 difference in a `residual` payload."
     r = Reader(payload, "residual")
-    if r.byte("residual coder") != COND_CODERS["dct"]: raise FormatError("residual: unknown coder (only dct is defined)")
-    return dct_decode_image(r, MAX_RESIDUAL_SIDE, "residual").astype(np.int16) - 128
+    coder = r.byte("residual coder")
+    names = {COND_CODERS[c]: c for c in RESIDUAL_CODERS}
+    if coder not in names: raise FormatError(f"residual: unknown coder {coder} (dct, av1 or vp8)")
+    if names[coder] == "dct": image = dct_decode_image(r, MAX_RESIDUAL_SIDE, "residual")
+    else: image = decode_classical_bitstream(r, names[coder], MAX_RESIDUAL_SIDE, "residual")
+    return image.astype(np.int16) - 128
 
 def add_residual(output: np.ndarray, residual: np.ndarray) -> np.ndarray:
     "The decoder's image: `output` (uint8) plus the decoded residual, clipped to 0–255."

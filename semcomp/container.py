@@ -8,16 +8,20 @@ import math, struct, zlib
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 from .core import FIT_POLICIES
 
 # %% auto #0
-__all__ = ['MAGIC', 'FORMAT_VERSION', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SIDE', 'MAX_COMPONENT_BYTES', 'FormatError',
-           'write_varint', 'Reader', 'half', 'Bitstream', 'pack', 'unpack', 'container_bytes', 'component_bits']
+__all__ = ['MAGIC', 'FORMAT_VERSION', 'READS_VERSIONS', 'MACHINES', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SIDE',
+           'MAX_COMPONENT_BYTES', 'FormatError', 'write_varint', 'Reader', 'half', 'Bitstream', 'machine_kind', 'pack',
+           'unpack', 'container_bytes', 'component_bits']
 
 # %% ../nbs/11a_container.ipynb #b08bf2c2
 MAGIC = b"SEMC"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2                # what this semcomp writes: 2 since the noise is the same on every machine (chapter `core`)
+READS_VERSIONS = (1, 2)           # ... and what it reads
+MACHINES = ("unknown", "CPU, scalar kernels", "CPU, AVX2 kernels", "CPU, AVX-512 kernels", "CPU, other vector kernels", "CUDA GPU", "Apple GPU")
 FINGERPRINT_BYTES = 8
 TAGS = {"settings": 1, "caption": 2, "cond": 3, "latent": 4, "residual": 5, "diffc": 6}
 MAX_IMAGE_SIDE = 1 << 16          # original images up to 65536 pixels a side
@@ -72,6 +76,16 @@ class Bitstream:
     original_size: tuple            # (width, height)
     fit: str
     components: dict = field(default_factory=dict)   # name → payload bytes
+    version: int = FORMAT_VERSION   # 1: noise by torch's randn; 2: by the generator of chapter `core`
+    machine: int = 0                # version 2: the kind of machine the encoder ran on (an index of `MACHINES`; 0: not said)
+
+def machine_kind(device="cpu") -> int:
+    "The index in `MACHINES` of the kind of machine `device` computes on: a GPU's kind, or the CPU's kernels torch runs here."
+    kind = torch.device(device).type
+    if kind == "cuda": return 5
+    if kind == "mps": return 6
+    capability = torch.backends.cpu.get_cpu_capability()
+    return {"DEFAULT": 1, "AVX2": 2, "AVX512": 3}.get(capability, 4)
 
 def pack(stream: Bitstream) -> bytes:
     "The `.sc` bytes of `stream`."
@@ -80,8 +94,10 @@ def pack(stream: Bitstream) -> bytes:
     if not (0 < w <= MAX_IMAGE_SIDE and 0 < h <= MAX_IMAGE_SIDE): raise ValueError(f"image size {w}×{h} is out of range")
     unknown = set(stream.components) - set(TAGS)
     if unknown: raise ValueError(f"unknown components {sorted(unknown)}")
-    out = bytearray(MAGIC + bytes([FORMAT_VERSION]) + stream.fingerprint + write_varint(w) + write_varint(h))
-    out.append(FIT_POLICIES.index(stream.fit))
+    if stream.version not in READS_VERSIONS: raise ValueError(f"format version {stream.version} is not one this semcomp knows")
+    if not 0 <= stream.machine < len(MACHINES) or (stream.version == 1 and stream.machine): raise ValueError(f"machine kind {stream.machine} cannot be written in format version {stream.version}")
+    out = bytearray(MAGIC + bytes([stream.version]) + stream.fingerprint + write_varint(w) + write_varint(h))
+    out.append(FIT_POLICIES.index(stream.fit) | stream.machine << 1)
     for name, tag in TAGS.items():
         if name in stream.components:
             payload = stream.components[name]
@@ -94,8 +110,8 @@ def unpack(data: bytes) -> Bitstream:
     data = bytes(data)
     if len(data) < len(MAGIC) + 1 + FINGERPRINT_BYTES + 4 + 3: raise FormatError(f"file: too short to be a semcomp file ({len(data)} bytes)")
     if data[:4] != MAGIC: raise FormatError("file: not a semcomp file (wrong magic bytes)")
-    if data[4] != FORMAT_VERSION:
-        raise FormatError(f"file: format version {data[4]}; this semcomp reads version {FORMAT_VERSION}"
+    if data[4] not in READS_VERSIONS:
+        raise FormatError(f"file: format version {data[4]}; this semcomp reads versions {', '.join(map(str, READS_VERSIONS))}"
                           + (" (made by a newer semcomp: upgrade)" if data[4] > FORMAT_VERSION else ""))
     body, (crc,) = data[:-4], struct.unpack("<I", data[-4:])
     if zlib.crc32(body) != crc: raise FormatError("file: checksum mismatch (the file is corrupt or truncated)")
@@ -103,15 +119,16 @@ def unpack(data: bytes) -> Bitstream:
     fingerprint = r.take(FINGERPRINT_BYTES, "model fingerprint")
     w, h = r.varint("image width", MAX_IMAGE_SIDE), r.varint("image height", MAX_IMAGE_SIDE)
     if not (w and h): raise FormatError(f"file: image size {w}×{h} is empty")
-    fit = r.byte("fit policy")
-    if fit >= len(FIT_POLICIES): raise FormatError(f"file: unknown fit policy {fit}")
+    layout = r.byte("fit policy")                                           # bit 0: the fit; version 2, bits 1–3: the encoder's machine
+    fit, machine = layout & 1, layout >> 1 if data[4] >= 2 else 0
+    if layout >> (4 if data[4] >= 2 else 1) or machine >= len(MACHINES): raise FormatError(f"file: unknown fit policy or machine kind {layout:#x}")
     names, components, last = {t: n for n, t in TAGS.items()}, {}, 0
     while r.left:
         tag = r.byte("component tag")
         if tag not in names: raise FormatError(f"file: unknown component tag {tag}")
         if tag <= last: raise FormatError(f"file: component {names[tag]} is repeated or out of order")
         components[names[tag]] = r.take(r.varint(f"length of {names[tag]}", MAX_COMPONENT_BYTES), names[tag]); last = tag
-    return Bitstream(fingerprint, (w, h), FIT_POLICIES[fit], components)
+    return Bitstream(fingerprint, (w, h), FIT_POLICIES[fit], components, data[4], machine)
 
 def container_bytes(original_size: tuple) -> int:
     """The bytes of a `.sc` file that are container, not bitstream: the header (magic, version, fingerprint, image size,

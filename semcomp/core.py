@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #49fbd594
 from __future__ import annotations
-import datetime, io, json, os, platform, re, tempfile, warnings
+import datetime, hashlib, io, json, math, os, platform, re, tempfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +13,11 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['DTYPES', 'FIT_POLICIES', 'resolve_device', 'resolve_dtype', 'seeded_generator', 'seeded_noise', 'ImageLoadError',
-           'load_rgb', 'FitGeometry', 'fit_geometry', 'FittedImage', 'crop_to_box', 'fit_image', 'restore_original',
-           'to_tensor', 'to_uint8', 'current_umask', 'atomic_write_bytes', 'save_png', 'package_versions',
-           'machine_info', 'write_json', 'source_link', 'show_doc_renderer']
+__all__ = ['DTYPES', 'FIT_POLICIES', 'resolve_device', 'resolve_dtype', 'LegacySeed', 'seeded_generator', 'noise_key',
+           'philox_bits', 'det_log', 'inverse_normal', 'portable_normal', 'seeded_noise', 'ImageLoadError', 'load_rgb',
+           'FitGeometry', 'fit_geometry', 'FittedImage', 'crop_to_box', 'fit_image', 'restore_original', 'to_tensor',
+           'to_uint8', 'current_umask', 'atomic_write_bytes', 'save_png', 'package_versions', 'machine_info',
+           'write_json', 'source_link', 'show_doc_renderer']
 
 # %% ../nbs/00_core.ipynb #569cdbe0
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -38,14 +39,77 @@ def resolve_dtype(dtype: str | torch.dtype = "float32") -> torch.dtype:
     return DTYPES[dtype]
 
 # %% ../nbs/00_core.ipynb #00af2f56
+class LegacySeed(int):
+    "A seed whose noise is format version 1's: torch's CPU `randn` (last bits CPU-dependent). A version-1 file's decoder passes one; everything else a plain int."
+
 def seeded_generator(seed: int, purpose: str = "") -> torch.Generator:
-    "A CPU generator seeded from `seed` and a `purpose` label, independent of all global RNG state."
-    digest = int.from_bytes(__import__("hashlib").sha256(f"{int(seed)}:{purpose}".encode()).digest()[:8], "little")
+    "A CPU torch generator seeded from `seed` and a `purpose` label (format version 1's noise; the encoder's own draws)."
+    digest = int.from_bytes(hashlib.sha256(f"{int(seed)}:{purpose}".encode()).digest()[:8], "little")
     return torch.Generator(device="cpu").manual_seed(digest)
 
+def noise_key(seed: int, purpose: str = "") -> tuple[int, int]:
+    "The 128-bit Philox key of (`seed`, `purpose`): the first 16 bytes of SHA-256(\"seed:purpose\"), as two words."
+    digest = hashlib.sha256(f"{int(seed)}:{purpose}".encode()).digest()
+    return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:16], "little")
+
+def philox_bits(key: tuple[int, int], start: int, n: int) -> np.ndarray:
+    "Words `start` … `start + n − 1` of the Philox4x64-10 stream under `key` (4 words a counter, counters 0, 1, …), as uint64."
+    block, skip = divmod(start, 4)
+    counter = (block - 1) % (1 << 256)                                  # NumPy's Philox steps its counter before each block
+    g = np.random.Philox(key=list(key), counter=[(counter >> (64 * i)) & (2 ** 64 - 1) for i in range(4)])
+    return g.random_raw(n + skip)[skip:]
+
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10   # ln 2 = hi + lo (fdlibm's split)
+
+def det_log(x: np.ndarray) -> np.ndarray:
+    "ln x for float64 x > 0 by + − × ÷ alone, so the same bits on every IEEE machine: x = m·2^e, m in [√½, √2), ln m = 2 atanh((m − 1)/(m + 1))."
+    m, e = np.frexp(x)
+    low = m < math.sqrt(0.5)
+    m, e = np.where(low, m * 2, m), np.where(low, e - 1, e).astype(np.float64)
+    s = (m - 1) / (m + 1)
+    z = s * s
+    acc = np.full_like(z, 1 / 25)
+    for k in range(11, -1, -1): acc = acc * z + 1 / (2 * k + 1)        # 1 + z/3 + … + z¹²/25, z ≤ 0.0295
+    return e * _LN2_HI + (e * _LN2_LO + 2 * s * acc)
+
+_ACKLAM = ((-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00),
+           (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01, 1.0),
+           (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00),
+           (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00, 1.0))
+
+def _horner(coefficients, x: np.ndarray) -> np.ndarray:
+    acc = np.full_like(x, coefficients[0])
+    for c in coefficients[1:]: acc *= x; acc += c                          # one IEEE operation at a time: no fused multiply-add
+    return acc
+
+def inverse_normal(p: np.ndarray) -> np.ndarray:
+    "Φ⁻¹(p) for float64 p in (0, 1): Acklam's rational approximation (relative error < 1.2e-9), by + − × ÷, √ and `det_log` only."
+    a, b, c, d = _ACKLAM
+    q = p - 0.5
+    r = q * q
+    out = _horner(a, r); out *= q; out /= _horner(b, r)
+    tail = np.flatnonzero(np.abs(q) > 0.5 - 0.02425)
+    if tail.size:
+        pt = p[tail]; lower = pt < 0.5
+        t = np.sqrt(-2 * det_log(np.where(lower, pt, 1 - pt)))
+        z = _horner(c, t) / _horner(d, t)
+        out[tail] = np.where(lower, z, -z)
+    return out
+
+def portable_normal(n: int, key: tuple[int, int], start: int = 0, block: int = 1 << 16) -> np.ndarray:
+    "Standard normal draws `start` … `start + n − 1` of the stream under `key`, float64, the same bits on every machine (transformed `block` at a time, in cache)."
+    bits = philox_bits(key, start, n)
+    out = np.empty(n)
+    for i in range(0, n, block):
+        u = (bits[i:i + block] >> np.uint64(11)).astype(np.float64); u += 0.5; u *= 2.0 ** -53   # 53 bits: (0, 1), exactly
+        out[i:i + block] = inverse_normal(u)
+    return out
+
 def seeded_noise(shape, seed: int, purpose: str = "", device="cpu", dtype=torch.float32) -> torch.Tensor:
-    "Standard normal noise of `shape`, reproducible from (`seed`, `purpose`) on any device."
-    noise = torch.randn(tuple(shape), generator=seeded_generator(seed, purpose), dtype=torch.float32)
+    "Standard normal noise of `shape`, reproducible from (`seed`, `purpose`) on any machine and device (a `LegacySeed`: format version 1's)."
+    shape = tuple(shape)
+    if isinstance(seed, LegacySeed): noise = torch.randn(shape, generator=seeded_generator(seed, purpose), dtype=torch.float32)
+    else: noise = torch.from_numpy(portable_normal(math.prod(shape), noise_key(seed, purpose)).astype(np.float32).reshape(shape))
     return noise.to(device=resolve_device(device), dtype=dtype)
 
 # %% ../nbs/00_core.ipynb #2f48c846

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .core import seeded_generator, to_tensor, to_uint8
+from .core import LegacySeed, seeded_generator, noise_key, philox_bits, portable_normal, to_tensor, to_uint8
 from .sampler import unet_stage, predict, ddim_step, ddim_timesteps, count_calls
 from .upsampler import upsampler_noise, area_downsample
 from .decoder import StageOutput
@@ -22,8 +22,8 @@ from .components import DiffcCode, encode_diffc
 from .latent import LatentSettings, SideInfo, Encoded, last_unet, conditioning_input, transmit, best_decode_step, fit_cond_quality
 
 # %% auto #0
-__all__ = ['MAX_CHUNK_VALUES', 'posterior', 'candidates', 'arrivals', 'choose', 'DiffcRun', 'diffc_walk', 'encode_diffc_image',
-           'decode_diffc_image']
+__all__ = ['MAX_CHUNK_VALUES', 'posterior', 'candidates', 'candidate', 'chunk_order', 'arrivals', 'choose', 'DiffcRun',
+           'diffc_walk', 'encode_diffc_image', 'decode_diffc_image']
 
 # %% ../nbs/10a_diffc.ipynb #f9b0126c
 def posterior(alpha_t: float, alpha_s: float) -> tuple[float, float, float]:
@@ -34,8 +34,21 @@ def posterior(alpha_t: float, alpha_s: float) -> tuple[float, float, float]:
 
 # %% ../nbs/10a_diffc.ipynb #b145f6f8
 def candidates(seed: int, step: int, chunk: int, count: int, dims: int) -> torch.Tensor:
-    "The shared candidates of one chunk: `count` × `dims` standard normal draws (computed in float64) from a CPU generator seeded by (seed, step, chunk), the same on every machine."
-    return torch.randn((count, dims), generator=seeded_generator(seed, f"diffc:{step}:{chunk}"), dtype=torch.float32).double()
+    """The shared candidates of one chunk: `count` × `dims` standard normal draws in float64 from the stream of (seed, step,
+    chunk), the same on every machine (`core.portable_normal`; a `LegacySeed`: format version 1's torch draws)."""
+    if isinstance(seed, LegacySeed):
+        return torch.randn((count, dims), generator=seeded_generator(seed, f"diffc:{step}:{chunk}"), dtype=torch.float32).double()
+    return torch.from_numpy(portable_normal(count * dims, noise_key(seed, f"diffc:{step}:{chunk}")).reshape(count, dims))
+
+def candidate(seed: int, step: int, chunk: int, index: int, count: int, dims: int) -> torch.Tensor:
+    "Row `index` of `candidates(seed, step, chunk, count, dims)`: what the decoder needs, drawn alone where the stream allows (format 2)."
+    if isinstance(seed, LegacySeed): return candidates(seed, step, chunk, count, dims)[index]
+    return torch.from_numpy(portable_normal(dims, noise_key(seed, f"diffc:{step}:{chunk}"), start=index * dims))
+
+def chunk_order(seed: int, step: int, n: int) -> torch.Tensor:
+    "The order in which step `step`'s `n` values are cut into chunks: a permutation of (seed, step), the same on every machine (a `LegacySeed`: torch's `randperm`)."
+    if isinstance(seed, LegacySeed): return torch.randperm(n, generator=seeded_generator(seed, f"diffc-perm:{step}"))
+    return torch.from_numpy(np.argsort(philox_bits(noise_key(seed, f"diffc-perm:{step}"), 0, n), kind="stable"))
 
 def arrivals(seed: int, step: int, chunk: int, count: int) -> torch.Tensor:
     "The encoder's Poisson process for one chunk: its first `count` arrival times (cumulative sums of Exp(1) draws)."
@@ -93,12 +106,14 @@ def diffc_walk(models, cond01: torch.Tensor, steps: int, seed: int, bits: int, s
                 shift = (c0 * (torch.where(keep, x0, xh).double() - xh.double()) / sd).cpu().flatten()
                 kl_bits.append(float(shift.dot(shift)) / 2 / math.log(2))
                 chunks.append(min(mean.numel(), max(math.ceil(kl_bits[-1] / (bits - 2)), math.ceil(mean.numel() / MAX_CHUNK_VALUES))))
-            perm = torch.randperm(mean.numel(), generator=seeded_generator(seed, f"diffc-perm:{i}"))
+            perm = chunk_order(seed, i, mean.numel())
             sample = mean.clone()
             for c, dims in enumerate(torch.tensor_split(perm, chunks[i])):
-                cand = candidates(seed, i, c, 1 << bits, len(dims)); drawn += 1 << bits
-                if target01 is not None: indices.append(choose(cand, shift[dims], arrivals(seed, i, c, 1 << bits)))
-                sample[dims] += sd * cand[indices[k]]; k += 1
+                if target01 is not None:                                         # the encoder draws every candidate and picks one
+                    cand = candidates(seed, i, c, 1 << bits, len(dims)); drawn += 1 << bits
+                    indices.append(choose(cand, shift[dims], arrivals(seed, i, c, 1 << bits))); row = cand[indices[k]]
+                else: row = candidate(seed, i, c, indices[k], 1 << bits, len(dims)); drawn += 1   # the decoder needs the one it picked
+                sample[dims] += sd * row; k += 1
             x = sample.view_as(x).to(x.device, torch.float32)
     out = code if code is not None else DiffcCode(bits, stop, chunks, indices, kl_bits)
     return DiffcRun(((x + 1) / 2).clamp(0, 1), out, calls[0], drawn)

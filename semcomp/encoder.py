@@ -15,7 +15,7 @@ from .models import ModelSet
 from .latent import last_unet, highest_quality
 from .pipeline import (INFERENCE_FIELDS, Settings, Reconstruction, reconstruct_from_caption, reconstruct_with_side_info,
                               with_model_defaults, decoder_steps)
-from .container import Bitstream, pack, component_bits, container_bytes, write_varint
+from .container import Bitstream, pack, component_bits, container_bytes, write_varint, machine_kind
 from .components import (IMAGE_BASE, DecodeSettings, encode_settings, encode_caption, encode_residual, decode_residual,
                                 add_residual, file_path)
 from .metrics import image_metrics, psnr
@@ -111,11 +111,11 @@ def _layer(rec: Reconstruction, fitted, settings: Settings, packed_size, path: s
     top = settings.residual if settings.residual is not None else (100 if target is not None else 50)   # the image path's default
     layers = {}
     def layer(q):
-        if q not in layers: layers[q] = {"residual": encode_residual(fitted.pixels, rec.output, q, fitted.content_box)}
+        if q not in layers: layers[q] = {"residual": encode_residual(fitted.pixels, rec.output, q, fitted.content_box, settings.residual_codec)}
         return layers[q]
     quality = top if target is None else highest_quality(lambda q: packed_size(layer(q)), 1, top, target)
     if quality is None and path == "image":
-        raise ValueError(f"the image does not fit {target} bytes even at the dct coder's lowest quality (the transform coder alone; a structure with a model may fit)")
+        raise ValueError(f"the image does not fit {target} bytes even at the {settings.residual_codec} coder's lowest quality (the transform coder alone; a structure with a model may fit)")
     if quality is None and packed_size({}) > target:
         raise ValueError(f"the base of this structure takes {packed_size({})} bytes, more than the target of {target}")
     extra = layer(quality) if quality is not None else {}
@@ -148,7 +148,8 @@ def encode(models: ModelSet, image: Image.Image, caption: str, settings: Setting
         components["cond"] = rec.side.cond_payload
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
         if rec.side.diffc_payload: components["diffc"] = rec.side.diffc_payload
-    def packed(extra: dict) -> Bitstream: return Bitstream(models.fingerprint(), image.size, settings.fit, {**components, **extra})
+    def packed(extra: dict) -> Bitstream:
+        return Bitstream(models.fingerprint(), image.size, settings.fit, {**components, **extra}, machine=machine_kind(models.device))
     if layered:
         rec, extra = _layer(rec, fitted, settings, lambda extra: len(pack(packed(extra))), path)
         components.update(extra)

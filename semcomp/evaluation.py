@@ -26,12 +26,13 @@ from .classical import (CLASSICAL, COUNTS, LADDER, ENVELOPE_SCALES, classical_en
                                classical_curves, pareto, envelope_ladder, envelope_at)
 
 # %% auto #0
-__all__ = ['default_points', 'two_step_points', 'residual_points', 'diffc_points', 'bd_rate', 'envelope_records', 'anchor_label',
-           'rd_curves', 'evaluate', 'merge_parts', 'summarize', 'write_rd', 'rescore', 'replot', 'rd_figure']
+__all__ = ['default_points', 'two_step_points', 'residual_points', 'transform_points', 'diffc_points', 'bd_rate',
+           'envelope_records', 'anchor_label', 'rd_curves', 'evaluate', 'merge_parts', 'summarize', 'write_rd',
+           'rescore', 'replot', 'rd_figure']
 
 # %% ../nbs/14_evaluation.ipynb #c296c970
 def default_points(output_size: int) -> list[OperatingPoint]:
-    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs with a latent and at seven without (`two_step_points`) — semcomp's λ curve; one of those with a residual layer at three qualities (`residual_points`); method diffc at three stop steps (`diffc_points`)."
+    "Caption only; optimised conditioning image at three depths; with latents of two resolutions and depths; one WebP-coded conditioning image to compare the coders; the dct coder with the rate term at three (quality, λ) pairs with a latent and at seven without (`two_step_points`) — semcomp's λ curve; one of those with a residual layer at three qualities of the dct coder and of AV1's bitstream (`residual_points`); method diffc at three stop steps (`diffc_points`); the image coded by AV1's bitstream alone at three qualities (`transform_points`)."
     r = output_size // 4
     return [OperatingPoint("caption only", "caption"),
             OperatingPoint("cond dpcm 2b", cond=CondCodec("dpcm", 2)),
@@ -44,17 +45,23 @@ def default_points(output_size: int) -> list[OperatingPoint]:
             OperatingPoint(f"dct q60 λ.004 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.004),
             OperatingPoint(f"dct q60 λ.001 + latent {r}² 4b", cond=CondCodec("dct", 60), latent_size=r, latent_bits=4, lmbda=0.001),
             OperatingPoint(f"dct q80 λ.0005 + latent {r}² 4b", cond=CondCodec("dct", 80), latent_size=r, latent_bits=4, lmbda=0.0005),
-            *two_step_points(), *residual_points((25, 35, 45)), *diffc_points((5, 7, 8))]
+            *two_step_points(), *residual_points((25, 35, 45)), *residual_points((25, 35, 45), "av1"), *diffc_points((5, 7, 8)),
+            *transform_points("av1", (25, 40, 55))]
 
 def two_step_points() -> list[OperatingPoint]:
     "The λ curve without a latent: the dct conditioning image alone at seven (quality, λ) pairs, 2 upsampler steps, every pass after the first relaxed (at up to 30 passes)."
     return [OperatingPoint(f"dct q{q} λ{str(lmbda)[1:]} · 2 steps", cond=CondCodec("dct", q), lmbda=lmbda, steps=2, relaxed_passes=29)
             for q, lmbda in ((35, 0.002), (40, 0.004), (45, 0.004), (55, 0.008), (60, 0.004), (70, 0.002), (80, 0.001))]
 
-def residual_points(qualities=(20, 25, 30, 35, 40, 45, 50)) -> list[OperatingPoint]:
-    "Beyond the λ curve's reach: its 102-byte point (dct q40 λ.004 · 2 steps on the held-out photos) plus a residual layer at each dct quality."
+def residual_points(qualities=(20, 25, 30, 35, 40, 45, 50), coder: str = "dct") -> list[OperatingPoint]:
+    "Beyond the λ curve's reach: its 102-byte point (dct q40 λ.004 · 2 steps on the held-out photos) plus a residual layer at each quality of `coder` ('dct', 'av1', 'vp8')."
     base = two_step_points()[1]
-    return [dataclasses.replace(base, label=f"{base.label} + residual q{q}", residual=q) for q in qualities]
+    name = "" if coder == "dct" else f"{coder} "
+    return [dataclasses.replace(base, label=f"{base.label} + residual {name}q{q}", residual=q, residual_codec=coder) for q in qualities]
+
+def transform_points(coder: str = "av1", qualities=(10, 25, 40, 55, 70)) -> list[OperatingPoint]:
+    "No model at all: method 'transform', the image coded by `coder` ('dct', or a real codec's bitstream, 'av1' or 'vp8') at each quality."
+    return [OperatingPoint(f"{coder} alone q{q}", "transform", residual=q, residual_codec=coder) for q in qualities]
 
 def diffc_points(stops=(3, 4, 5, 6, 7, 8)) -> list[OperatingPoint]:
     "Method diffc: the dct q40 thumbnail and the first of 10 upsampler steps sent by reverse-channel coding, at each number of steps in `stops`."

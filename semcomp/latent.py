@@ -149,7 +149,7 @@ def transmit(cond: np.ndarray | bytes, latent: torch.Tensor | None, settings: La
     return SideInfo(decode_cond(cond_payload), None if latent is None else decode_latent(latent_payload).to(latent.device),
                     cond_payload, latent_payload, settings.cond_codec)
 
-QUALITY_RANGES = {"dct": (1, 100), "dpcm": (1, 8), "webp": (0, 100), "avif": (0, 100), "png": (0, 0)}   # each coder's qualities
+QUALITY_RANGES = {"dct": (1, 100), "dpcm": (1, 8), "webp": (0, 100), "avif": (0, 100), "av1": (0, 100), "vp8": (0, 100), "png": (0, 0)}   # each coder's qualities
 
 def side_bytes(side: SideInfo) -> int:
     "Bytes of the side information's payloads (cond + latent)."

@@ -21,12 +21,12 @@ from .core import resolve_device, resolve_dtype, atomic_write_bytes
 # %% auto #0
 __all__ = ['MODEL_FILES', 'CLIP_FILES', 'DALLE2_VERSION', 'UNET_FIELDS', 'DECODER_FIELDS', 'PRIOR_NET_FIELDS', 'PRIOR_FIELDS',
            'SAFE_GLOBALS', 'TRUST_HINT', 'LATER_LAYOUT', 'OPENAI_TO_OPEN_CLIP', 'TINY_CLIP', 'PER_UNET_KEYS',
-           'PRESET_INFERENCE', 'LAION_INFERENCE', 'DEMO_WEIGHTS', 'PRESETS', 'ConfigError', 'CheckpointError',
-           'read_config', 'config_section', 'config_kwargs', 'build_decoder', 'build_prior', 'count_parameters',
-           'read_checkpoint', 'Checkpoint', 'unpack_checkpoint', 'load_checkpoint', 'load_weights', 'save_checkpoint',
-           'check_version', 'clip_model_config', 'build_clip', 'load_clip_weights', 'tiny_decoder_config',
-           'tiny_prior_config', 'seeded_build', 'build_random_decoder', 'build_random_prior', 'combine_decoders',
-           'ModelSet', 'tiny_model_set', 'demo_model_set', 'has_model_files', 'load_models']
+           'PRESET_INFERENCE', 'LAION_INFERENCE', 'DEMO_WEIGHTS', 'DEMO_UNTRAINED', 'PRESETS', 'ConfigError',
+           'CheckpointError', 'read_config', 'config_section', 'config_kwargs', 'build_decoder', 'build_prior',
+           'count_parameters', 'read_checkpoint', 'Checkpoint', 'unpack_checkpoint', 'load_checkpoint', 'load_weights',
+           'save_checkpoint', 'check_version', 'clip_model_config', 'build_clip', 'load_clip_weights',
+           'tiny_decoder_config', 'tiny_prior_config', 'seeded_build', 'build_random_decoder', 'build_random_prior',
+           'combine_decoders', 'ModelSet', 'tiny_model_set', 'demo_model_set', 'has_model_files', 'load_models']
 
 # %% ../nbs/01_models.ipynb #2ffeb19d
 MODEL_FILES = {
@@ -411,13 +411,22 @@ def tiny_model_set(seed: int = 0, device="cpu", dtype="float32") -> ModelSet:
 
 # %% ../nbs/01_models.ipynb #ae3ea30a
 DEMO_WEIGHTS = Path(semcomp.__file__).parent / "weights" / "demo_decoder.pth"
+DEMO_UNTRAINED = DEMO_WEIGHTS.with_name("demo_untrained.pt")   # the untrained CLIP and prior, as numbers
 PRESETS = ("demo", "tiny")
 
-def demo_model_set(seed: int = 0, device="cpu", dtype="float32", weights: str | Path = DEMO_WEIGHTS) -> ModelSet:
-    "The tiny preset with the demo decoder (trained 16→64 upsampler) from `weights`."
-    weights = Path(weights)
-    if not weights.exists(): raise CheckpointError(f"{weights}: the demo weights are missing from this installation; reinstall semcomp or use preset='tiny'")
+def demo_model_set(seed: int = 0, device="cpu", dtype="float32", weights: str | Path = DEMO_WEIGHTS,
+                   untrained: str | Path = DEMO_UNTRAINED) -> ModelSet:
+    """The tiny preset with the demo decoder (trained 16→64 upsampler) from `weights`. With `seed` 0 the untrained CLIP and
+    prior are the numbers in `untrained`, the same on every machine; another seed draws them here, as `tiny_model_set`
+    does, with this CPU's rounding."""
+    weights, untrained = Path(weights), Path(untrained)
+    for path in (weights, untrained) if seed == 0 else (weights,):
+        if not path.exists(): raise CheckpointError(f"{path}: part of the demo weights is missing from this installation; reinstall semcomp or use preset='tiny'")
     ms = tiny_model_set(seed, "cpu", "float32")
+    if seed == 0:
+        shipped = read_checkpoint(untrained)
+        if not (isinstance(shipped, dict) and {"clip", "prior"} <= set(shipped)): raise CheckpointError(f"{untrained}: not the demo models' untrained parts")
+        for part in ("clip", "prior"): load_weights(getattr(ms, part), shipped[part], untrained.name, ignore_prefixes=())
     ck = load_checkpoint(weights)
     check_version(ck, str(weights))
     dcfg = config_section(ck.config, "decoder", str(weights))
@@ -459,7 +468,7 @@ def load_models(folder: str | Path = "models", device="auto", dtype="float32", t
     "Load the model set in `folder` (LAION formats), or the built-in `preset` ('demo' or 'tiny') when it holds no model files."
     folder = Path(folder)
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose one of {PRESETS}")
-    if not has_model_files(folder): return (demo_model_set if preset == "demo" else tiny_model_set)(seed, device, dtype)
+    if not has_model_files(folder): return (demo_model_set if preset == "demo" else tiny_model_set)(seed, device, dtype)   # `seed`: only the presets' random parts
     first, second = _load_stage_files(folder, "decoder", trust), _load_stage_files(folder, "upsampler", trust)
     if first is None and second is None:
         raise ConfigError(f"{folder}: no decoder found; put {' + '.join(MODEL_FILES['decoder'])} and/or {' + '.join(MODEL_FILES['upsampler'])} there")

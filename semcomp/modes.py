@@ -41,6 +41,7 @@ class OperatingPoint:
     diffc_steps: int | None = None   # method 'diffc': upsampler steps sent (None: the base settings')
     iterations: int | None = None    # method 'optimized': encoder passes (None: the base settings')
     cond_size: int | None = None     # the conditioning image's resolution (None: the base settings')
+    residual_codec: str = "dct"      # the residual layer's coder (and the transform method's): 'dct', 'av1' or 'vp8'
 
     def settings(self, base: Settings) -> Settings:
         "`base` with this structure's method, conditioning codec, latent, rate weight, residual layer and (where given) upsampler steps, relaxed passes, diffc steps, passes and conditioning size."
@@ -48,7 +49,7 @@ class OperatingPoint:
         given = {"steps": self.steps, "relaxed_passes": self.relaxed_passes, "diffc_steps": self.diffc_steps, "iterations": self.iterations,
                  "cond_size": self.cond_size}
         latent = dataclasses.replace(latent, **{k: v for k, v in given.items() if v is not None})
-        return dataclasses.replace(base, method=self.method, latent=latent, residual=self.residual)
+        return dataclasses.replace(base, method=self.method, latent=latent, residual=self.residual, residual_codec=self.residual_codec)
 
     def to_dict(self) -> dict: return dataclasses.asdict(self)
     @classmethod

@@ -145,7 +145,7 @@ def run_folder(images="images", texts="texts", out="result", models: ModelSet | 
     settings, share = settings or Settings(), share or ProcessShare()
     jobs = share.take(find_jobs(images, texts))   # before loading gigabytes of weights: a wrong folder fails at once
     folder = Path(models) if not isinstance(models, ModelSet) else Path("models")
-    if not isinstance(models, ModelSet): models = load_models(models, share.device(device), dtype, trust, settings.seed, preset)
+    if not isinstance(models, ModelSet): models = load_models(models, share.device(device), dtype, trust, preset=preset)   # the models are the models, whatever the coding seed
     if share.count > 1: log = (lambda say: lambda line: say(f"[process {share.index + 1}/{share.count}] {line}"))(log)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     log(f"models: {models.description}")

@@ -22,11 +22,15 @@ def valid_files() -> list:
     latent = torch.randn(1, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     side = encode_settings(DecodeSettings("side", 3, 10))
     files = [pack(Bitstream(fp, (64, 48), "pad", {"settings": encode_settings(DecodeSettings("caption", 1, 20)), "caption": encode_caption("a red rocket on a pad")}))]
-    for codec in (CondCodec("dpcm", 5), CondCodec("webp", 40), CondCodec("png"), CondCodec("avif", 30), CondCodec("dct", 50), CondCodec("dct", 90)):
-        files.append(pack(Bitstream(fp, (500, 300), "crop", {"settings": side, "cond": encode_cond(cond, codec), "latent": encode_latent(latent, 4)})))
+    for codec in (CondCodec("dpcm", 5), CondCodec("webp", 40), CondCodec("png"), CondCodec("avif", 30), CondCodec("dct", 50), CondCodec("dct", 90),
+                  CondCodec("av1", 30), CondCodec("vp8", 40)):
+        files.append(pack(Bitstream(fp, (500, 300), "crop", {"settings": side, "cond": encode_cond(cond, codec), "latent": encode_latent(latent, 4)},
+                                    machine=3)))                                  # format 2: the encoder's machine in the layout byte
     target, output = (np.random.default_rng(seed).integers(0, 256, (32, 32, 3), dtype=np.uint8) for seed in (1, 2))
-    files.append(pack(Bitstream(fp, (64, 48), "pad", {"settings": side, "cond": encode_cond(cond, CondCodec("dct", 50)),
-                                                      "residual": encode_residual(target, output, 40)})))         # the residual layer
+    for coder in ("dct", "av1", "vp8"):                                                                        # the residual layer
+        files.append(pack(Bitstream(fp, (64, 48), "pad", {"settings": side, "cond": encode_cond(cond, CondCodec("dct", 50)),
+                                                          "residual": encode_residual(target, output, 40, coder=coder)})))
+    files.append(pack(Bitstream(fp, (64, 48), "pad", {"settings": side, "cond": encode_cond(cond, CondCodec("dpcm", 4))}, version=1)))   # a format-1 file
     diffc = encode_diffc(DiffcCode(10, 3, [2, 5, 9], [int(i) for i in np.random.default_rng(3).integers(0, 300, 16)]))
     files.append(pack(Bitstream(fp, (64, 64), "crop", {"settings": side, "cond": encode_cond(cond, CondCodec("dct", 40)), "diffc": diffc})))
     return files
