@@ -1,11 +1,12 @@
-"""Benchmark: the conditioning-image coders on the held-out photos' 16² and 64² thumbnails — bytes at 25, 28 and 30 dB.
+"""Benchmark: the conditioning-image coders on the held-out photos' 8², 16², 32² and 64² thumbnails — bytes at 25, 28 and 30 dB.
 
     .venv/bin/python bench/thumbnail_coders.py [--out result]
 
 Every photo marked `held_out` in semcomp/weights/photos.json is centre-cropped and Lanczos-resized to 64² (the demo
-models' output; its 16² area thumbnail is what the demo codec sends) and to 256² (LAION's output; its 64² area thumbnail
-is LAION's conditioning image). Each coder runs over its quality ladder — dct 1–100, dpcm 1–8 bits, WebP and AVIF 0–100
-(4:4:4), PNG once — through `semcomp.bitstream.encode_cond` / `cond_roundtrip`, so the bytes are the component's bytes in a
+models' output; its 16² area thumbnail is what the demo codec sends, its 8² and 32² ones what a coarser or finer
+structure would) and to 256² (LAION's output; its 64² area thumbnail is LAION's conditioning image). Each coder runs over
+its quality ladder — dct 1–100, dpcm 1–8 bits, WebP and AVIF 0–100 (4:4:4) as whole files, VP8 and AV1 0–100 as their
+bitstreams alone (`vp8`, `av1`: the container rebuilt on decoding), PNG once — through `semcomp.bitstream.encode_cond` / `cond_roundtrip`, so the bytes are the component's bytes in a
 .sc file (one coder byte included). Per photo, the bytes at a PSNR are interpolated linearly in log-bytes between the two
 ladder points around it (on the points sorted by PSNR); the mean is over the photos every coder reaches. Writes
 result/thumbnail_coders.json (per photo ladders and the summary, with machine and versions).
@@ -23,9 +24,10 @@ from semcomp.pipeline import machine_info, package_versions
 from semcomp.photos import fetch_photos, split_photos
 from semcomp.upsampler import area_downsample
 
-LADDERS = {"dct": range(1, 101, 3), "dpcm": range(1, 9), "webp": range(0, 101, 5), "avif": range(0, 101, 5), "png": [0]}
+LADDERS = {"dct": range(1, 101, 3), "dpcm": range(1, 9), "webp": range(0, 101, 5), "avif": range(0, 101, 5), "vp8": range(0, 101, 5),
+           "av1": range(0, 101, 5), "png": [0]}
 TARGETS = (25.0, 28.0, 30.0)
-SIZES = {16: 64, 64: 256}      # thumbnail side: the crop it is area-downsampled from
+SIZES = {8: 64, 16: 64, 32: 64, 64: 256}      # thumbnail side: the crop it is area-downsampled from
 
 
 def bytes_at(points: list, target: float) -> float | None:
