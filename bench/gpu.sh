@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# On the lent GPU machine (Python 3.12, torch 2.11, accelerate, einops, numpy; no registry): install the wheels that
-# tools/gpu_wheels.sh downloaded (carried as bench/wheels) into a virtual environment that sees the system torch, then
+# On the lent GPU machine (Python 3.12 with torch 2.11, torchvision, matplotlib, numpy and more; no registry): install the wheels that
+# tools/gpu_wheels.sh downloaded (carried as bench/wheels) into a virtual environment that sees the system packages, then
 # run bench/gpu.py on the GPU, then bench/decode_anywhere.py (the committed CPU-made files decoded on CUDA, and a set
 # of files made on CUDA, to decode on a CPU afterwards with `bench/decode_anywhere.py --sets <that folder>`), all within
 # 8 minutes. The JSON goes to $OUT (the device tool brings that folder back), else to result/.
