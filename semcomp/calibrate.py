@@ -28,6 +28,8 @@ RATES = [0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8, 1.1, 1.6, 2.2]          # target 
 FAMILIES = [
     OperatingPoint("transform coder alone · dct", "transform", cond=CondCodec("dct", 50)),
     OperatingPoint("transform coder alone · av1", "transform", residual_codec="av1"),
+    OperatingPoint("transform coder alone · av1 ½ size", "transform", residual_codec="av1", residual_scale=2),
+    OperatingPoint("transform coder alone · av1 ¼ size", "transform", residual_codec="av1", residual_scale=4),
     OperatingPoint("optimized · 1 step · 8² dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=1, relaxed_passes=14, iterations=15, cond_size=8),
     OperatingPoint("optimized · 1 step · dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=1, relaxed_passes=14, iterations=15),
     OperatingPoint("optimized · 2 steps · dct λ.004", cond=CondCodec("dct", 40), lmbda=0.004, steps=2, relaxed_passes=14, iterations=15),

@@ -12,7 +12,7 @@ from .models import ConfigError, CheckpointError, MODEL_FILES, CLIP_FILES, PRESE
 from .prior import PRIOR_MODES
 from .latent import METHODS, DECODE_MODES, LatentSettings
 from .container import FormatError
-from .components import COND_CODERS, RESIDUAL_CODERS, CondCodec
+from .components import COND_CODERS, RESIDUAL_CODERS, RESIDUAL_SCALES, CondCodec
 from .pipeline import Settings, CaptionError, pick_caption
 from .parallel import process_share, use_threads
 from .runner import run_folder
@@ -40,7 +40,7 @@ def _model_options(p: argparse.ArgumentParser):
 
 STRUCTURE_OPTIONS = {"upsampler_steps": "--upsampler-steps", "latent_size": "--latent-size", "latent_bits": "--latent-bits",
                      "cond_size": "--cond-size", "cond_codec": "--cond-codec", "cond_quality": "--cond-quality", "lmbda": "--lmbda",
-                     "relaxed_passes": "--relaxed-passes", "residual": "--residual", "residual_codec": "--residual-codec", "diffc_steps": "--diffc-steps", "iterations": "--iterations"}
+                     "relaxed_passes": "--relaxed-passes", "residual": "--residual", "residual_codec": "--residual-codec", "residual_scale": "--residual-scale", "diffc_steps": "--diffc-steps", "iterations": "--iterations"}
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     "Shows defaults, except the `None` of options whose help says what they default to."
@@ -88,6 +88,7 @@ def _coding_options(p: argparse.ArgumentParser):
     p.add_argument("--reference-steps", type=int, default=lat.reference_steps, help="reference: DDIM steps per epoch and of its inversion (the seed: 100)")
     p.add_argument("--caption-line", type=int, default=1, help="which caption of a multi-line caption file to use (1 = first)")
     p.add_argument("--residual-codec", choices=RESIDUAL_CODERS, default=None, help="the residual layer's coder, and the transform method's (default dct; av1 and vp8: a real codec's bitstream, its container left out)")
+    p.add_argument("--residual-scale", type=int, choices=RESIDUAL_SCALES, default=None, help="code the residual layer (and the transform method's image) at 1/N of the model's side, enlarged with Lanczos on decoding (default 1)")
     p.add_argument("--residual", type=int, default=None, metavar="Q", help="a residual layer: the difference between the image and what the rest of the file decodes to, dct-coded at quality Q (1–100; with a target size the highest that fits, at most Q) and added back by the decoder")
 
 def settings_from_args(args) -> Settings:
@@ -101,7 +102,7 @@ def settings_from_args(args) -> Settings:
     def given_or(dest, default): return default if getattr(args, dest) is None else getattr(args, dest)
     coder = given_or("cond_codec", lat.cond_codec.format)
     quality = args.cond_quality if args.cond_quality is not None else (lat.cond_codec.quality if coder == "dpcm" else 50)
-    return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, residual=args.residual, residual_codec=args.residual_codec or "dct", prior=args.prior, prior_steps=args.prior_steps,
+    return Settings(seed=args.seed, steps=args.steps, target_bytes=args.target_bytes, target_bpp=args.target_bpp, residual=args.residual, residual_codec=args.residual_codec or "dct", residual_scale=args.residual_scale or 1, prior=args.prior, prior_steps=args.prior_steps,
                     prior_candidates=args.prior_candidates, prior_cond_scale=args.prior_cond_scale,
                     cond_scale=args.cond_scale, fit=args.fit, caption_index=args.caption_line - 1, method=method,
                     structures=None if args.structures is None else str(args.structures), trials=args.trials,

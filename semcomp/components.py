@@ -22,12 +22,12 @@ from .classical import classical_encode, classical_decode, bitstream_of, rebuild
 # %% auto #0
 __all__ = ['MAX_COND_SIDE', 'MAX_LATENT_SIDE', 'MAX_LATENT_CHANNELS', 'PATHS', 'IMAGE_BASE', 'MAX_STEPS', 'MAX_CANDIDATES',
            'SIDE', 'PRIOR', 'FINISH', 'IMAGE', 'SHORT', 'MAX_CAPTION_BYTES', 'COND_CODERS', 'CLASSICAL_BITSTREAMS',
-           'MAX_RESIDUAL_SIDE', 'RESIDUAL_CODERS', 'MAX_DIFFC_BITS', 'MAX_DIFFC_STEPS', 'MAX_DIFFC_CHUNKS', 'file_path',
-           'DecodeSettings', 'SettingsFlag', 'encode_settings', 'decode_settings', 'encode_caption', 'decode_caption',
-           'CondCodec', 'encode_classical_bitstream', 'decode_classical_bitstream', 'encode_cond', 'decode_cond',
-           'cond_roundtrip', 'quantize_latent', 'dequantize_latent', 'encode_latent', 'decode_latent',
-           'latent_roundtrip', 'latent_rate', 'residual_image', 'encode_residual', 'decode_residual', 'add_residual',
-           'DiffcCode', 'encode_diffc', 'decode_diffc']
+           'MAX_RESIDUAL_SIDE', 'RESIDUAL_CODERS', 'RESIDUAL_SCALES', 'MAX_DIFFC_BITS', 'MAX_DIFFC_STEPS',
+           'MAX_DIFFC_CHUNKS', 'file_path', 'DecodeSettings', 'SettingsFlag', 'encode_settings', 'decode_settings',
+           'encode_caption', 'decode_caption', 'CondCodec', 'encode_classical_bitstream', 'decode_classical_bitstream',
+           'encode_cond', 'decode_cond', 'cond_roundtrip', 'quantize_latent', 'dequantize_latent', 'encode_latent',
+           'decode_latent', 'latent_roundtrip', 'latent_rate', 'residual_image', 'encode_residual', 'decode_residual',
+           'residual_scale_of', 'add_residual', 'DiffcCode', 'encode_diffc', 'decode_diffc']
 
 # %% ../nbs/11d_components.ipynb #dd6c7c55
 MAX_COND_SIDE = 1024
@@ -286,12 +286,20 @@ def residual_image(target: np.ndarray, output: np.ndarray, box: tuple | None = N
     return np.clip(diff + 128, 0, 255).astype(np.uint8)
 
 RESIDUAL_CODERS = ("dct", "av1", "vp8")
+RESIDUAL_SCALES = (1, 2, 4)       # the layer's side: the model's output side divided by one of these
 
-def encode_residual(target: np.ndarray, output: np.ndarray, quality: int, box: tuple | None = None, coder: str = "dct") -> bytes:
-    "The `residual` component: `residual_image(target, output, box)` coded by `coder` (`RESIDUAL_CODERS`) at `quality` (1 byte coder + its bytes, as `cond`)."
+def _resize(image: np.ndarray, side: int) -> np.ndarray:
+    "A square uint8 image Lanczos-resized to `side`² (Pillow's fixed-point filter: the same bytes on every machine)."
+    return image if image.shape[0] == side else np.asarray(Image.fromarray(image).resize((side, side), Image.LANCZOS))
+
+def encode_residual(target: np.ndarray, output: np.ndarray, quality: int, box: tuple | None = None, coder: str = "dct",
+                    scale: int = 1) -> bytes:
+    """The `residual` component: `residual_image(target, output, box)`, shrunk to 1/`scale` of its side (`RESIDUAL_SCALES`;
+    Lanczos), coded by `coder` (`RESIDUAL_CODERS`) at `quality` (1 byte coder + its bytes, as `cond`)."""
     if coder not in RESIDUAL_CODERS: raise ValueError(f"the residual layer's coder must be one of {RESIDUAL_CODERS}, got {coder!r}")
+    if scale not in RESIDUAL_SCALES or target.shape[0] % scale: raise ValueError(f"the residual layer's scale must be one of {RESIDUAL_SCALES} and divide the image's side {target.shape[0]}, got {scale}")
     CondCodec(coder, quality)                                          # checks the quality
-    image = residual_image(target, output, box)
+    image = _resize(residual_image(target, output, box), target.shape[0] // scale)
     if coder == "dct": return bytes([COND_CODERS["dct"]]) + dct_encode_image(image, quality, MAX_RESIDUAL_SIDE)
     return bytes([COND_CODERS[coder]]) + encode_classical_bitstream(image, coder, quality)
 
@@ -305,9 +313,17 @@ def decode_residual(payload: bytes) -> np.ndarray:
     else: image = decode_classical_bitstream(r, names[coder], MAX_RESIDUAL_SIDE, "residual")
     return image.astype(np.int16) - 128
 
+def residual_scale_of(small: int, side: int) -> int | None:
+    "The scale (`RESIDUAL_SCALES`) by which a residual layer of side `small` enlarges to a `side`² image; None if by none."
+    return next((k for k in RESIDUAL_SCALES if small * k == side), None)
+
 def add_residual(output: np.ndarray, residual: np.ndarray) -> np.ndarray:
-    "The decoder's image: `output` (uint8) plus the decoded residual, clipped to 0–255."
-    if output.shape != residual.shape: raise FormatError(f"residual: {residual.shape[0]}² does not match the decoded image's {output.shape[0]}²")
+    """The decoder's image: `output` (uint8) plus the decoded residual — enlarged with Lanczos first where it was coded at ½ or
+    ¼ of `output`'s side — clipped to 0–255."""
+    side, small = output.shape[0], residual.shape[0]
+    if output.shape[1:] != (side, 3) or residual.shape[1:] != (small, 3) or residual_scale_of(small, side) is None:
+        raise FormatError(f"residual: {small}² does not match the decoded image's {side}² (nor ½ or ¼ of it)")
+    if small != side: residual = _resize((residual + 128).astype(np.uint8), side).astype(np.int16) - 128
     return np.clip(output.astype(np.int16) + residual, 0, 255).astype(np.uint8)
 
 # %% ../nbs/11d_components.ipynb #8648446d

@@ -111,7 +111,7 @@ def _layer(rec: Reconstruction, fitted, settings: Settings, packed_size, path: s
     top = settings.residual if settings.residual is not None else (100 if target is not None else 50)   # the image path's default
     layers = {}
     def layer(q):
-        if q not in layers: layers[q] = {"residual": encode_residual(fitted.pixels, rec.output, q, fitted.content_box, settings.residual_codec)}
+        if q not in layers: layers[q] = {"residual": encode_residual(fitted.pixels, rec.output, q, fitted.content_box, settings.residual_codec, settings.residual_scale)}
         return layers[q]
     quality = top if target is None else highest_quality(lambda q: packed_size(layer(q)), 1, top, target)
     if quality is None and path == "image":

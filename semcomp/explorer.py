@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .core import load_rgb, ImageLoadError
 from .models import ModelSet, load_models
-from .components import COND_CODERS, RESIDUAL_CODERS, CondCodec
+from .components import COND_CODERS, RESIDUAL_CODERS, RESIDUAL_SCALES, CondCodec
 from .latent import LatentSettings, latent_picture
 from .pipeline import IMAGE_SUFFIXES, CaptionError, Settings, read_captions
 from .codec import Compressed, compress
@@ -49,6 +49,7 @@ class PanelValues:
     residual: int = 0                # the residual layer's dct quality (0: none)
     diffc_steps: int = 7             # path '+ diffc steps': upsampler steps sent by reverse-channel coding
     residual_codec: str = "dct"      # the residual layer's coder (and the transform coder's): dct, or AV1's or VP8's bitstream
+    residual_scale: int = 1          # ... coded at 1/this of the model's side (1, 2 or 4), enlarged on decoding
 
 def panel_settings(v: PanelValues) -> Settings:
     "The `Settings` a panel state stands for."
@@ -56,13 +57,13 @@ def panel_settings(v: PanelValues) -> Settings:
     if v.path.startswith("auto"): return Settings(seed=v.seed, method="auto", target_bytes=v.target_bytes or None)
     if v.path.startswith("caption only"):
         return Settings(seed=v.seed, steps=v.steps, method="caption", prior="prior" if v.path.endswith("with prior") else "none", residual=v.residual or None,
-                        residual_codec=v.residual_codec)
+                        residual_codec=v.residual_codec, residual_scale=v.residual_scale)
     latent = LatentSettings(steps=v.steps, latent_size=v.latent_size if v.path.endswith("latent") else 0, cond_size=v.cond_size,
                             latent_bits=v.latent_bits, cond_codec=CondCodec(v.cond_codec, v.cond_quality), iterations=v.iterations,
                             lmbda=v.lmbda, relaxed_passes=v.relaxed_passes, diffc_steps=v.diffc_steps)
     method = "diffc" if v.path.endswith("diffc steps") else "transform" if v.path.startswith("transform") else "optimized"
     return Settings(seed=v.seed, method=method, latent=latent, target_bytes=v.target_bytes or None, residual=v.residual or None,
-                    residual_codec=v.residual_codec)
+                    residual_codec=v.residual_codec, residual_scale=v.residual_scale)
 
 # %% ../nbs/15_explorer.ipynb #9a0c7612
 def intermediate_pictures(c: Compressed) -> list:
@@ -180,6 +181,8 @@ class Explorer:
         self.relaxed_passes = W.IntSlider(value=v.relaxed_passes, min=0, max=200, description="relaxed passes", style=style)
         self.residual = W.IntSlider(value=v.residual, min=0, max=100, description="residual q (0: none)", style=style)
         self.residual_codec = W.Dropdown(options=list(RESIDUAL_CODERS), value=v.residual_codec, description="residual coder", style=style)
+        self.residual_scale = W.Dropdown(options=[(f"1/{k} of the side" if k > 1 else "full size", k) for k in RESIDUAL_SCALES], value=v.residual_scale,
+                                         description="residual size", style=style)
         self.diffc_steps = W.IntSlider(value=v.diffc_steps, min=1, max=64, description="diffc steps", style=style)
         self.device = W.Dropdown(options=self._devices(), description="device", style=style)
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
@@ -211,7 +214,7 @@ class Explorer:
         controls = W.VBox([W.HBox([self.image, self.upload]), self.caption, self.typed, self.path,
                            W.HBox([W.VBox([self.steps, self.iterations, self.seed, self.device]),
                                    W.VBox([self.latent_size, self.latent_bits, self.cond_size, self.cond_codec, self.cond_quality]),
-                                   W.VBox([self.lmbda, self.target_bytes, self.relaxed_passes, self.residual, self.residual_codec, self.diffc_steps])]),
+                                   W.VBox([self.lmbda, self.target_bytes, self.relaxed_passes, self.residual, self.residual_codec, self.residual_scale, self.diffc_steps])]),
                            W.HBox([self.run_button, self.stop_button, self.progress, self.status])])
         return W.VBox([controls, self.history, self.numbers, self.panels_img, self.rd_img])
 
@@ -245,7 +248,7 @@ class Explorer:
         return PanelValues(self.path.value, self.steps.value, self.latent_size.value, self.cond_size.value, self.latent_bits.value,
                            self.cond_codec.value, self.cond_quality.value, self.iterations.value, self.seed.value,
                            self.lmbda.value, self.target_bytes.value, self.relaxed_passes.value, self.residual.value, self.diffc_steps.value,
-                           self.residual_codec.value)
+                           self.residual_codec.value, self.residual_scale.value)
 
     def models(self) -> ModelSet:
         "The models on the chosen device (loaded on first use)."

@@ -42,6 +42,7 @@ class OperatingPoint:
     iterations: int | None = None    # method 'optimized': encoder passes (None: the base settings')
     cond_size: int | None = None     # the conditioning image's resolution (None: the base settings')
     residual_codec: str = "dct"      # the residual layer's coder (and the transform method's): 'dct', 'av1' or 'vp8'
+    residual_scale: int = 1          # ... coded at 1/this of the model's side (1, 2 or 4)
 
     def settings(self, base: Settings) -> Settings:
         "`base` with this structure's method, conditioning codec, latent, rate weight, residual layer and (where given) upsampler steps, relaxed passes, diffc steps, passes and conditioning size."
@@ -49,7 +50,8 @@ class OperatingPoint:
         given = {"steps": self.steps, "relaxed_passes": self.relaxed_passes, "diffc_steps": self.diffc_steps, "iterations": self.iterations,
                  "cond_size": self.cond_size}
         latent = dataclasses.replace(latent, **{k: v for k, v in given.items() if v is not None})
-        return dataclasses.replace(base, method=self.method, latent=latent, residual=self.residual, residual_codec=self.residual_codec)
+        return dataclasses.replace(base, method=self.method, latent=latent, residual=self.residual, residual_codec=self.residual_codec,
+                                   residual_scale=self.residual_scale)
 
     def to_dict(self) -> dict: return dataclasses.asdict(self)
     @classmethod

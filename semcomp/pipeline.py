@@ -22,7 +22,7 @@ from .upsampler import upsample
 from .metrics import psnr
 from .latent import METHODS, LatentSettings, SideInfo, encode_image, latent_picture
 from .diffc import encode_diffc_image
-from .components import RESIDUAL_CODERS
+from .components import RESIDUAL_CODERS, RESIDUAL_SCALES
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'INFERENCE_FIELDS', 'CaptionError', 'read_captions', 'pick_caption', 'Job', 'find_jobs', 'Settings',
@@ -85,6 +85,7 @@ class Settings:
     target_bpp: float | None = None    # ... or bits per pixel of the original image ('auto': the rate the structure is chosen for)
     residual: int | None = None        # the residual layer's quality (1–100; with a target size its highest); None: no residual layer
     residual_codec: str = "dct"        # ... and its coder: 'dct', or a real codec's bitstream, 'av1' or 'vp8' (the transform method's too)
+    residual_scale: int = 1            # ... coded at 1/this of the model's side (1, 2 or 4; enlarged with Lanczos on decoding)
     structures: str | None = None      # method 'auto': the structure table's file (None: the models' own, `ModelSet.structures`, else the built-in one)
     trials: int = 1                    # method 'auto': structures with network evaluations it tries (the transform coder alone is tried too)
 
@@ -94,6 +95,7 @@ class Settings:
         if self.target_bpp is not None and not (self.target_bpp > 0 and math.isfinite(self.target_bpp)): raise ValueError(f"target_bpp must be a positive number, got {self.target_bpp}")
         if self.residual is not None and not 1 <= self.residual <= 100: raise ValueError(f"the residual layer's quality must be 1–100, got {self.residual}")
         if self.residual_codec not in RESIDUAL_CODERS: raise ValueError(f"the residual layer's coder must be one of {RESIDUAL_CODERS}, got {self.residual_codec!r}")
+        if self.residual_scale not in RESIDUAL_SCALES: raise ValueError(f"the residual layer's scale must be one of {RESIDUAL_SCALES}, got {self.residual_scale!r}")
         if self.method not in METHODS: raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.prior not in PRIOR_MODES: raise ValueError(f"prior must be one of {PRIOR_MODES}, got {self.prior!r}")
         if self.fit not in FIT_POLICIES: raise ValueError(f"fit must be one of {FIT_POLICIES}, got {self.fit!r}")

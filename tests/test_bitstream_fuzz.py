@@ -134,7 +134,10 @@ def test_decompress_refuses_what_the_models_cannot_run():
     many_chunks = {"settings": encode_settings(DecodeSettings("side", 0, 4)), "cond": cond, "diffc": encode_diffc(DiffcCode(4, 1, [20000], [0] * 20000))}
     with pytest.raises(FormatError, match="more chunks than the 64² image has values"):
         decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", many_chunks)), models)
-    small_residual = dict(parsed.stream.components, residual=encode_residual(*[np.zeros((32, 32, 3), np.uint8)] * 2, 50))
-    with pytest.raises(FormatError, match="residual: 32² does not match the models' 64² output"):
-        decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", small_residual)), models)
+    odd_residual = dict(parsed.stream.components, residual=encode_residual(*[np.zeros((48, 48, 3), np.uint8)] * 2, 50))
+    with pytest.raises(FormatError, match="residual: 48² does not match the models' 64² output"):   # ½ and ¼ of it are enlarged; 48² is neither
+        decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", odd_residual)), models)
+    for side in (32, 16):                             # a layer at ½ and ¼ of the side: enlarged on decoding, never an error
+        small = dict(parsed.stream.components, residual=encode_residual(*[np.zeros((side, side, 3), np.uint8)] * 2, 50))
+        assert decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", small)), models).image.shape == (10, 20, 3)
     assert (decompress(good.data, models).image == good.image).all()
