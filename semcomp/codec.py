@@ -17,7 +17,7 @@ from .models import ModelSet
 from .embedding import embed_text
 from .latent import SideInfo, decode_side_info, last_unet
 from .pipeline import Settings, generate_from_caption
-from .container import MACHINES, Bitstream, FormatError, machine_kind, unpack
+from .container import MACHINES, Bitstream, FormatError, machine_kind, unpack, SMALL_LAYER_VERSION
 from .components import (IMAGE_BASE, DecodeSettings, decode_settings, decode_caption, decode_cond, decode_latent, decode_residual,
                                 add_residual, residual_scale_of, DiffcCode, decode_diffc)
 from .diffc import decode_diffc_image
@@ -119,6 +119,8 @@ def check_fits(parsed: ParsedFile, models: ModelSet):
         raise FormatError(f"diffc: more chunks than the {models.output_size}² image has values")
     if parsed.residual is not None and residual_scale_of(parsed.residual.shape[0], models.output_size) is None:
         raise FormatError(f"residual: {parsed.residual.shape[0]}² does not match the models' {models.output_size}² output (nor ½ or ¼ of it)")
+    if parsed.residual is not None and parsed.residual.shape[0] != models.output_size and parsed.stream.version < SMALL_LAYER_VERSION:
+        raise FormatError(f"residual: a layer smaller than the image needs format version {SMALL_LAYER_VERSION}, this file is version {parsed.stream.version}")
     if parsed.settings.path == "side":
         index, low, size = last_unet(models)
         if parsed.cond.shape[0] > low: raise FormatError(f"cond: {parsed.cond.shape[0]}² conditioning image is larger than the upsampler's {low}² input")

@@ -13,14 +13,15 @@ import torch
 from .core import FIT_POLICIES
 
 # %% auto #0
-__all__ = ['MAGIC', 'FORMAT_VERSION', 'READS_VERSIONS', 'MACHINES', 'FINGERPRINT_BYTES', 'TAGS', 'MAX_IMAGE_SIDE',
-           'MAX_COMPONENT_BYTES', 'FormatError', 'write_varint', 'Reader', 'half', 'Bitstream', 'machine_kind', 'pack',
-           'unpack', 'container_bytes', 'component_bits']
+__all__ = ['MAGIC', 'FORMAT_VERSION', 'SMALL_LAYER_VERSION', 'READS_VERSIONS', 'MACHINES', 'FINGERPRINT_BYTES', 'TAGS',
+           'MAX_IMAGE_SIDE', 'MAX_COMPONENT_BYTES', 'FormatError', 'write_varint', 'Reader', 'half', 'Bitstream',
+           'machine_kind', 'pack', 'unpack', 'container_bytes', 'component_bits']
 
 # %% ../nbs/11a_container.ipynb #b08bf2c2
 MAGIC = b"SEMC"
-FORMAT_VERSION = 2                # what this semcomp writes: 2 since the noise is the same on every machine (chapter `core`)
-READS_VERSIONS = (1, 2)           # ... and what it reads
+FORMAT_VERSION = 2                # what this semcomp writes: 2 since the noise is the same on every machine (chapter `core`) ...
+SMALL_LAYER_VERSION = 3           # ... and 3 where the residual layer is smaller than the image (enlarged on decoding)
+READS_VERSIONS = (1, 2, 3)        # what it reads
 MACHINES = ("unknown", "CPU, scalar kernels", "CPU, AVX2 kernels", "CPU, AVX-512 kernels", "CPU, other vector kernels", "CUDA GPU", "Apple GPU")
 FINGERPRINT_BYTES = 8
 TAGS = {"settings": 1, "caption": 2, "cond": 3, "latent": 4, "residual": 5, "diffc": 6}
@@ -112,7 +113,7 @@ def unpack(data: bytes) -> Bitstream:
     if data[:4] != MAGIC: raise FormatError("file: not a semcomp file (wrong magic bytes)")
     if data[4] not in READS_VERSIONS:
         raise FormatError(f"file: format version {data[4]}; this semcomp reads versions {', '.join(map(str, READS_VERSIONS))}"
-                          + (" (made by a newer semcomp: upgrade)" if data[4] > FORMAT_VERSION else ""))
+                          + (" (made by a newer semcomp: upgrade)" if data[4] > max(READS_VERSIONS) else ""))
     body, (crc,) = data[:-4], struct.unpack("<I", data[-4:])
     if zlib.crc32(body) != crc: raise FormatError("file: checksum mismatch (the file is corrupt or truncated)")
     r = Reader(body[5:], "file")

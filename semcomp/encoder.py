@@ -15,7 +15,7 @@ from .models import ModelSet
 from .latent import last_unet, highest_quality
 from .pipeline import (INFERENCE_FIELDS, Settings, Reconstruction, reconstruct_from_caption, reconstruct_with_side_info,
                               with_model_defaults, decoder_steps)
-from .container import Bitstream, pack, component_bits, container_bytes, write_varint, machine_kind
+from .container import Bitstream, pack, component_bits, container_bytes, write_varint, machine_kind, FORMAT_VERSION, SMALL_LAYER_VERSION
 from .components import (IMAGE_BASE, DecodeSettings, encode_settings, encode_caption, encode_residual, decode_residual,
                                 add_residual, file_path)
 from .metrics import image_metrics, psnr
@@ -149,7 +149,9 @@ def encode(models: ModelSet, image: Image.Image, caption: str, settings: Setting
         if rec.side.latent_payload: components["latent"] = rec.side.latent_payload
         if rec.side.diffc_payload: components["diffc"] = rec.side.diffc_payload
     def packed(extra: dict) -> Bitstream:
-        return Bitstream(models.fingerprint(), image.size, settings.fit, {**components, **extra}, machine=machine_kind(models.device))
+        parts = {**components, **extra}
+        version = SMALL_LAYER_VERSION if "residual" in parts and settings.residual_scale > 1 else FORMAT_VERSION   # the lowest that holds it
+        return Bitstream(models.fingerprint(), image.size, settings.fit, parts, version, machine_kind(models.device))
     if layered:
         rec, extra = _layer(rec, fitted, settings, lambda extra: len(pack(packed(extra))), path)
         components.update(extra)

@@ -4,7 +4,7 @@ import struct, time, zlib
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from semcomp.bitstream import (MAGIC, FormatError, Bitstream, CondCodec, pack, encode_caption, encode_cond, encode_latent,
+from semcomp.bitstream import (MAGIC, SMALL_LAYER_VERSION, FormatError, Bitstream, CondCodec, pack, encode_caption, encode_cond, encode_latent,
                                encode_residual, encode_diffc, DiffcCode, write_varint, TAGS)
 from semcomp.codec import DecodeSettings, encode_settings, parse_file, decompress, compress
 from semcomp.latent import LatentSettings
@@ -31,6 +31,8 @@ def valid_files() -> list:
         files.append(pack(Bitstream(fp, (64, 48), "pad", {"settings": side, "cond": encode_cond(cond, CondCodec("dct", 50)),
                                                           "residual": encode_residual(target, output, 40, coder=coder)})))
     files.append(pack(Bitstream(fp, (64, 48), "pad", {"settings": side, "cond": encode_cond(cond, CondCodec("dpcm", 4))}, version=1)))   # a format-1 file
+    files.append(pack(Bitstream(fp, (64, 48), "pad", {"settings": encode_settings(DecodeSettings("image", 0, 1)),               # format 3: a
+                                                      "residual": encode_residual(target, output, 40, coder="av1", scale=2)}, version=3)))   # layer at ½ size
     diffc = encode_diffc(DiffcCode(10, 3, [2, 5, 9], [int(i) for i in np.random.default_rng(3).integers(0, 300, 16)]))
     files.append(pack(Bitstream(fp, (64, 64), "crop", {"settings": side, "cond": encode_cond(cond, CondCodec("dct", 40)), "diffc": diffc})))
     return files
@@ -137,7 +139,9 @@ def test_decompress_refuses_what_the_models_cannot_run():
     odd_residual = dict(parsed.stream.components, residual=encode_residual(*[np.zeros((48, 48, 3), np.uint8)] * 2, 50))
     with pytest.raises(FormatError, match="residual: 48² does not match the models' 64² output"):   # ½ and ¼ of it are enlarged; 48² is neither
         decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", odd_residual)), models)
-    for side in (32, 16):                             # a layer at ½ and ¼ of the side: enlarged on decoding, never an error
+    for side in (32, 16):                             # a layer at ½ and ¼ of the side: enlarged on decoding, in a version-3 file
         small = dict(parsed.stream.components, residual=encode_residual(*[np.zeros((side, side, 3), np.uint8)] * 2, 50))
-        assert decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", small)), models).image.shape == (10, 20, 3)
+        assert decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", small, SMALL_LAYER_VERSION)), models).image.shape == (10, 20, 3)
+        with pytest.raises(FormatError, match="a layer smaller than the image needs format version 3, this file is version 2"):
+            decompress(pack(Bitstream(parsed.stream.fingerprint, (20, 10), "pad", small, 2)), models)
     assert (decompress(good.data, models).image == good.image).all()
