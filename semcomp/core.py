@@ -13,7 +13,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['DTYPES', 'FIT_POLICIES', 'resolve_device', 'resolve_dtype', 'LegacySeed', 'seeded_generator', 'noise_key',
+__all__ = ['DTYPES', 'FIT_POLICIES', 'resolve_device', 'resolve_dtype', 'LegacySeed', 'noise_key', 'seeded_generator',
            'philox_bits', 'det_log', 'inverse_normal', 'portable_normal', 'seeded_noise', 'ImageLoadError', 'load_rgb',
            'FitGeometry', 'fit_geometry', 'FittedImage', 'crop_to_box', 'fit_image', 'restore_original', 'to_tensor',
            'to_uint8', 'current_umask', 'atomic_write_bytes', 'save_png', 'package_versions', 'machine_info',
@@ -42,15 +42,14 @@ def resolve_dtype(dtype: str | torch.dtype = "float32") -> torch.dtype:
 class LegacySeed(int):
     "A seed whose noise is format version 1's: torch's CPU `randn` (last bits CPU-dependent). A version-1 file's decoder passes one; everything else a plain int."
 
-def seeded_generator(seed: int, purpose: str = "") -> torch.Generator:
-    "A CPU torch generator seeded from `seed` and a `purpose` label (format version 1's noise; the encoder's own draws)."
-    digest = int.from_bytes(hashlib.sha256(f"{int(seed)}:{purpose}".encode()).digest()[:8], "little")
-    return torch.Generator(device="cpu").manual_seed(digest)
-
 def noise_key(seed: int, purpose: str = "") -> tuple[int, int]:
     "The 128-bit Philox key of (`seed`, `purpose`): the first 16 bytes of SHA-256(\"seed:purpose\"), as two words."
     digest = hashlib.sha256(f"{int(seed)}:{purpose}".encode()).digest()
     return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:16], "little")
+
+def seeded_generator(seed: int, purpose: str = "") -> torch.Generator:
+    "A CPU torch generator seeded from (`seed`, `purpose`) — the first word of `noise_key` — (format version 1's noise; the encoder's own draws)."
+    return torch.Generator(device="cpu").manual_seed(noise_key(seed, purpose)[0])
 
 def philox_bits(key: tuple[int, int], start: int, n: int) -> np.ndarray:
     "Words `start` … `start + n − 1` of the Philox4x64-10 stream under `key` (4 words a counter, counters 0, 1, …), as uint64."

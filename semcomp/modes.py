@@ -4,22 +4,18 @@
 
 # %% ../nbs/12a_modes.ipynb #5421f973
 from __future__ import annotations
-import dataclasses, datetime, json, math, time
+import dataclasses, json, math, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
-from tqdm.auto import tqdm
 
 import semcomp
 from .components import CondCodec
-from .core import fit_image
 from .models import ModelSet
-from .core import package_versions, machine_info, write_json
+from .core import write_json
 from .pipeline import Settings
 from .encoder import Compressed, encode
-from .classical import COUNTS, envelope_ladder, envelope_record
 
 # %% auto #0
 __all__ = ['TABLE', 'OperatingPoint', 'Family', 'StructureTable', 'load_table', 'save_table', 'table_note', 'candidates',

@@ -23,8 +23,8 @@ from .parallel import ProcessShare, process_share, use_threads, gather   # these
 from .metrics import mean_psnr, find_lpips_backbone, load_lpips, perceptual_metrics, format_metric
 
 # %% auto #0
-__all__ = ['RESULTS', 'file_sha256', 'decoder_output', 'image_record', 'load_results', 'is_complete', 'RunSummary',
-           'write_results', 'update_results', 'run_folder']
+__all__ = ['decode_record', 'RESULTS', 'file_sha256', 'decoder_output', 'image_record', 'load_results', 'is_complete',
+           'RunSummary', 'write_results', 'update_results', 'run_folder']
 
 # %% ../nbs/13_runner.ipynb #59ab68a9
 def _finite(x: float | None): return x if x is None or math.isfinite(x) else None   # JSON has no inf
@@ -43,6 +43,8 @@ def decoder_output(rec, settings: Settings) -> dict | None:
     return {"mode": settings.latent.decode, "stop_at": rec.decode_step, "steps": steps,
             "returns": "sample" if rec.decode_step == steps else f"x̂₀ of evaluation {rec.decode_step}",
             "psnr_by_step": [round(p, 3) for p in rec.decode_psnrs] or None}
+
+decode_record = decoder_output    # its name before (it decodes nothing: it reports what the decoder returns)
 
 def image_record(c: Compressed, job: Job, settings: Settings, models: ModelSet, captions: list, outputs: dict,
                  extra_metrics: dict | None = None, versus: dict | None = None) -> dict:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_train.ipynb #7f10f82f
 from __future__ import annotations
-import bz2, copy, dataclasses, datetime, hashlib, importlib.metadata, io, json, math, os, subprocess, sys, tarfile, tempfile, time, zipfile
+import copy, dataclasses, datetime, io, json, math, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import load_rgb, fit_image, to_tensor, to_uint8, atomic_write_bytes, seeded_noise, write_json
+from .core import fit_image, to_tensor, to_uint8, atomic_write_bytes, seeded_noise, write_json
 from .models import (tiny_decoder_config, build_random_decoder, seeded_build, save_checkpoint, load_checkpoint,
                             load_weights, DEMO_WEIGHTS)
 from .sampler import OBJECTIVES, sample_unet, unet_objective

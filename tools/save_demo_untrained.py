@@ -10,7 +10,6 @@ make have the fingerprint every earlier demo file carries (`d5c929b6175ca620`, t
 kernels (AVX2 or AVX-512) give the numbers those files were made with.
 """
 import io, sys
-from pathlib import Path
 
 import torch
 
