@@ -128,7 +128,7 @@ CLASSICAL_BITSTREAMS = {"av1": "avif", "vp8": "webp"}     # a real codec's bitst
 
 @dataclass(frozen=True)
 class CondCodec:
-    "How the conditioning image is coded: `format` and its `quality` (0–100 for webp/avif, 1–100 for dct; bits per channel for dpcm)."
+    "How the conditioning image is coded: `format` and its `quality` (0–100 for webp, avif, av1 and vp8, 1–100 for dct; bits per channel for dpcm)."
     format: str = "dpcm"
     quality: int = 6
 
